@@ -1,0 +1,60 @@
+# Backprop by Hand: the two commands of the quick start are `make book` and `make test`.
+# Every target sets itself up: a virtualenv in .venv with the pinned requirements.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PYTHONPATH := $(CURDIR)
+export MPLBACKEND := Agg
+# Jupyter's own files stay inside the project, not in the user's home.
+export JUPYTER_PLATFORM_DIRS := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+NOTEBOOKS_EXECUTED := chapters solutions
+NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
+               --nbval-kernel-startup-timeout=120 -n 2 --dist loadscope -p no:cacheprovider
+
+.PHONY: help venv book test nbval unit serve labs clean-notebooks check-notebooks clean bench
+
+help:
+	@echo "make book   build the site into _build/html"
+	@echo "make test   run every test: unit tests, nbval on every notebook, the built site"
+	@echo "make serve  preview the built site on http://127.0.0.1:8000"
+	@echo "make labs   regenerate the student labs in labs/ from solutions/"
+	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
+	@echo "make bench  measure build and notebook times into benchmarks/results.json"
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+book: venv
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "The site is in _build/html: open _build/html/index.html (or run 'make serve')."
+
+# Unit tests and notebook checks first (fast feedback), then the site built from scratch of cache.
+test: venv
+	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site"
+	$(MAKE) book
+	$(PY) -m pytest tests -m site -p no:cacheprovider
+
+serve: book
+	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html 8000
+
+labs: venv
+	$(PY) -m coursetools labs
+
+clean-notebooks: venv
+	$(PY) -m coursetools clean-notebooks chapters labs solutions
+
+bench: venv
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf _build .pytest_cache
