@@ -1,0 +1,186 @@
+"""Checks of the built site (``_build/html``) that Sphinx's own ``-W -n`` cannot make.
+
+Sphinx fails the build on unknown references, but it does not know that every table-of-contents
+entry must become a page, that a raw ``<a href>`` or ``<img>`` written in Markdown points at a
+real file, that a Colab button must open a notebook that exists in this repository, or that the
+instructor notebooks in ``solutions/`` must never reach the site. Each function here returns a
+list of problems (strings); an empty list means the check passed.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import yaml
+from bs4 import BeautifulSoup
+
+COLAB_PREFIX = "https://colab.research.google.com/github/"
+SOURCE_SUFFIXES = (".ipynb", ".md")
+
+
+def toc_files(toc_path: Path) -> list[str]:
+    """Every document named in a jb-book ``_toc.yml`` (root, chapters, sections), in order."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    found = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                found.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return [str(Path(f).with_suffix("")) for f in found]
+
+
+def source_of(root: Path, docname: str) -> Path | None:
+    """The source file (``.ipynb`` or ``.md``) of a document name, or None."""
+    for suffix in SOURCE_SUFFIXES:
+        candidate = root / f"{docname}{suffix}"
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def repository_slug(config_path: Path) -> tuple[str, str]:
+    """``(owner/name, branch)`` from the one place that names the repository: ``_config.yml``."""
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    url = config["repository"]["url"].rstrip("/")
+    slug = "/".join(urlparse(url).path.strip("/").split("/")[:2])
+    return slug, config["repository"].get("branch", "main")
+
+
+def html_pages(html_dir: Path) -> list[Path]:
+    """The built pages of the book (not Sphinx's own search/genindex pages or copies of sources)."""
+    skip = {"search.html", "genindex.html"}
+    return sorted(p for p in html_dir.rglob("*.html")
+                  if p.name not in skip and not {"_static", "_sources", "_images"} & set(p.relative_to(html_dir).parts))
+
+
+def missing_pages(root: Path, html_dir: Path) -> list[str]:
+    """Table-of-contents entries that have no source or no built page."""
+    problems = []
+    for docname in toc_files(root / "_toc.yml"):
+        if source_of(root, docname) is None:
+            problems.append(f"{docname}: listed in _toc.yml but has no .ipynb or .md source")
+        if not (html_dir / f"{docname}.html").exists():
+            problems.append(f"{docname}: listed in _toc.yml but {docname}.html was not built")
+    return problems
+
+
+def broken_local_references(html_dir: Path) -> list[str]:
+    """``href``/``src`` attributes that point at files missing from the built site."""
+    problems = []
+    for page in html_pages(html_dir):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for tag, attr in (("a", "href"), ("img", "src"), ("link", "href"), ("script", "src")):
+            for element in soup.find_all(tag):
+                target = element.get(attr)
+                if not target:
+                    continue
+                parsed = urlparse(target)
+                if parsed.scheme or parsed.netloc or target.startswith(("#", "mailto:", "data:")):
+                    continue
+                path = unquote(parsed.path)
+                if not path:
+                    continue
+                resolved = (page.parent / path).resolve()
+                if resolved.is_dir():
+                    resolved = resolved / "index.html"
+                if not resolved.exists():
+                    problems.append(f"{page.relative_to(html_dir)}: <{tag} {attr}={target!r}> is missing")
+    return problems
+
+
+def pages_without_math(root: Path, html_dir: Path) -> list[str]:
+    """Pages whose source contains ``$…$`` math but whose HTML has no MathJax math markup."""
+    problems = []
+    for docname in toc_files(root / "_toc.yml"):
+        source = source_of(root, docname)
+        page = html_dir / f"{docname}.html"
+        if source is None or not page.exists():
+            continue
+        if re.search(r"\$[^$\s][^$]*\$", source.read_text(encoding="utf-8")):
+            soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+            if not soup.select(".math"):
+                problems.append(f"{docname}: source has $…$ math but the page has no math markup")
+    return problems
+
+
+def colab_links(page: Path) -> list[str]:
+    """Every Colab URL on a built page."""
+    return re.findall(r'https://colab\.research\.google\.com/github/[^"\'<> ]+', page.read_text(encoding="utf-8"))
+
+
+def bad_colab_links(root: Path, html_dir: Path) -> list[str]:
+    """Notebook pages without a Colab link, and Colab links that do not open this page's notebook."""
+    slug, branch = repository_slug(root / "_config.yml")
+    problems = []
+    for docname in toc_files(root / "_toc.yml"):
+        source = source_of(root, docname)
+        page = html_dir / f"{docname}.html"
+        if source is None or not page.exists():
+            continue
+        links = colab_links(page)
+        if source.suffix != ".ipynb":
+            problems += [f"{docname}: a Markdown page links to Colab ({link}); Colab opens only .ipynb"
+                         for link in links]
+            continue
+        expected = f"{COLAB_PREFIX}{slug}/blob/{branch}/{docname}.ipynb"
+        if not links:
+            problems.append(f"{docname}: notebook page has no 'open in Colab' link")
+        for link in links:
+            if link != expected:
+                problems.append(f"{docname}: Colab link {link} is not {expected}")
+            rel = link.split(f"/blob/{branch}/", 1)[-1]
+            if not (root / rel).is_file():
+                problems.append(f"{docname}: Colab link opens {rel}, which is not a file of the repository")
+    return problems
+
+
+def solution_leaks(html_dir: Path, secret_lines: list[str]) -> list[str]:
+    """Built files (HTML, sources, search index, executed copies) that expose ``solutions/``.
+
+    ``secret_lines`` are lines that only the instructor notebooks contain (solution code and
+    hidden tests); none of them may appear anywhere in the built site.
+    """
+    problems = [f"{p.relative_to(html_dir)}: a file built from solutions/" for p in html_dir.rglob("*")
+                if "solutions" in p.relative_to(html_dir).parts]
+    for path in html_dir.rglob("*"):
+        if not path.is_file() or path.suffix not in {".html", ".js", ".ipynb", ".txt", ".md", ".json", ".py"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "solutions/" in text and path.suffix == ".html" and re.search(r'href="[^"]*solutions/', text):
+            problems.append(f"{path.relative_to(html_dir)}: links into solutions/")
+        for line in secret_lines:
+            if line in text:
+                problems.append(f"{path.relative_to(html_dir)}: contains instructor-only line {line!r}")
+                break
+    return problems
+
+
+def _code_lines(paths) -> set[str]:
+    import nbformat
+
+    lines = set()
+    for path in paths:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                lines.update(line.strip() for line in cell.source.splitlines())
+    return lines
+
+
+def instructor_only_lines(root: Path, min_length: int = 12) -> list[str]:
+    """Code lines that only the instructor notebooks contain: solutions and hidden tests.
+
+    A line that a student lab or a chapter also shows is public teaching material, not a secret;
+    very short lines (``return y1``) are too common to prove a leak and are left out.
+    """
+    public = _code_lines(sorted((root / "labs").glob("*.ipynb")) + sorted((root / "chapters").glob("*.ipynb")))
+    secret = _code_lines(sorted((root / "solutions").glob("*.ipynb"))) - public
+    return sorted(line for line in secret if len(line) >= min_length and not line.startswith("#")) + \
+        ["### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"]

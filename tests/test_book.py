@@ -1,0 +1,39 @@
+"""The book's configuration keeps its promises (fast: no build needed)."""
+import yaml
+
+from coursetools import site
+from tests.conftest import ROOT
+
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def test_jupyter_book_1_is_pinned():
+    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    major = int(pins["jupyter-book"].split(".")[0])
+    assert major == 1, "jupyter-book 2 is a different tool; this book is Jupyter Book 1"
+    for name in ("numpy", "matplotlib", "ipywidgets", "nbval", "sympy", "pytest-xdist"):
+        assert name in pins, f"{name} must be pinned"
+
+
+def test_every_toc_entry_has_a_source():
+    for docname in site.toc_files(ROOT / "_toc.yml"):
+        assert site.source_of(ROOT, docname) is not None, docname
+
+
+def test_solutions_never_in_toc_and_excluded_from_build():
+    assert not any(d.startswith("solutions") for d in site.toc_files(ROOT / "_toc.yml"))
+    assert CONFIG["only_build_toc_files"] is True
+    assert "solutions/*" in CONFIG["exclude_patterns"]
+
+
+def test_build_executes_notebooks_and_fails_on_errors():
+    assert CONFIG["execute"]["execute_notebooks"] == "cache"
+    assert CONFIG["execute"]["allow_errors"] is False
+    assert CONFIG["sphinx"]["config"]["nb_execution_raise_on_error"] is True
+
+
+def test_repository_is_named_once_and_colab_is_on():
+    slug, branch = site.repository_slug(ROOT / "_config.yml")
+    assert slug.count("/") == 1 and branch
+    assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"

@@ -1,0 +1,88 @@
+"""The site checks find what they claim to find, on small hand-made sites."""
+from pathlib import Path
+
+from coursetools import site
+
+CONFIG = "repository:\n  url: https://github.com/someone/course\n  branch: main\n"
+TOC = "format: jb-book\nroot: intro\nparts:\n  - caption: C\n    chapters:\n      - file: chapters/a\n      - file: chapters/b\n"
+
+
+def make_book(tmp_path: Path, page_a: str, page_b: str = "<p>b</p>") -> tuple[Path, Path]:
+    root = tmp_path / "book"
+    (root / "chapters").mkdir(parents=True)
+    (root / "_config.yml").write_text(CONFIG)
+    (root / "_toc.yml").write_text(TOC)
+    (root / "intro.md").write_text("# Intro\n")
+    (root / "chapters" / "a.ipynb").write_text('{"cells": [{"source": "$x^2$"}]}')
+    (root / "chapters" / "b.md").write_text("# B\n")
+    html = root / "_build" / "html"
+    (html / "chapters").mkdir(parents=True)
+    (html / "intro.html").write_text("<p>intro</p>")
+    (html / "chapters" / "a.html").write_text(page_a)
+    (html / "chapters" / "b.html").write_text(page_b)
+    return root, html
+
+
+GOOD_A = ('<span class="math">x^2</span><a href="b.html">b</a>'
+          '<a href="https://colab.research.google.com/github/someone/course/blob/main/chapters/a.ipynb">colab</a>')
+
+
+def test_a_good_site_passes(tmp_path):
+    root, html = make_book(tmp_path, GOOD_A)
+    assert site.toc_files(root / "_toc.yml") == ["intro", "chapters/a", "chapters/b"]
+    assert site.missing_pages(root, html) == []
+    assert site.broken_local_references(html) == []
+    assert site.pages_without_math(root, html) == []
+    assert site.bad_colab_links(root, html) == []
+    assert site.solution_leaks(html, ["w1 -= learning_rate"]) == []
+
+
+def test_missing_page_is_found(tmp_path):
+    root, html = make_book(tmp_path, GOOD_A)
+    (html / "chapters" / "b.html").unlink()
+    assert site.missing_pages(root, html) == ["chapters/b: listed in _toc.yml but chapters/b.html was not built"]
+
+
+def test_broken_link_and_image_are_found(tmp_path):
+    root, html = make_book(tmp_path, GOOD_A + '<a href="gone.html#x">x</a><img src="../_images/none.png">')
+    problems = site.broken_local_references(html)
+    assert len(problems) == 2 and "gone.html" in problems[0] and "none.png" in problems[1]
+
+
+def test_math_left_as_dollars_is_found(tmp_path):
+    root, html = make_book(tmp_path, GOOD_A.replace('class="math"', 'class="text"'))
+    assert site.pages_without_math(root, html) == ["chapters/a: source has $…$ math but the page has no math markup"]
+
+
+def test_wrong_or_missing_colab_links_are_found(tmp_path):
+    root, html = make_book(tmp_path, GOOD_A.replace("chapters/a.ipynb", "solutions/a.ipynb"),
+                           page_b='<a href="https://colab.research.google.com/github/someone/course/blob/main/chapters/b.md">c</a>')
+    problems = site.bad_colab_links(root, html)
+    assert any("is not https://colab.research.google.com/github/someone/course/blob/main/chapters/a.ipynb" in p for p in problems)
+    assert any("solutions/a.ipynb, which is not a file" in p for p in problems)
+    assert any("Markdown page links to Colab" in p for p in problems)
+    root2, html2 = make_book(tmp_path / "2", "<p>no links</p>")
+    assert site.bad_colab_links(root2, html2) == ["chapters/a: notebook page has no 'open in Colab' link"]
+
+
+def test_solution_text_and_files_are_found(tmp_path):
+    root, html = make_book(tmp_path, GOOD_A + "<pre>w1 -= learning_rate * grad_w1</pre>")
+    (html / "_sources" / "solutions").mkdir(parents=True)
+    (html / "_sources" / "solutions" / "lab.ipynb").write_text("{}")
+    problems = site.solution_leaks(html, ["w1 -= learning_rate * grad_w1"])
+    assert any("a file built from solutions/" in p for p in problems)
+    assert any("instructor-only line" in p for p in problems)
+
+
+def test_instructor_only_lines_leave_out_public_lines(tmp_path):
+    import nbformat
+
+    for folder, source in (("solutions", "y1 = x @ w1\ngrad_w1 = x.T @ grad_y1\nassert secret_hidden_value == 3"),
+                           ("labs", "y1 = x @ w1\nraise NotImplementedError()"),
+                           ("chapters", "grad_w1 = x.T @ grad_y1")):
+        (tmp_path / folder).mkdir()
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+        nbformat.write(nb, tmp_path / folder / "lab.ipynb")
+    lines = site.instructor_only_lines(tmp_path)
+    assert "assert secret_hidden_value == 3" in lines
+    assert "y1 = x @ w1" not in lines and "grad_w1 = x.T @ grad_y1" not in lines
