@@ -40,7 +40,7 @@ book: venv
 
 # Unit tests and notebook checks first (fast feedback), then the site built from scratch of cache.
 test: venv
-	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site"
+	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site" --ignore=tests/files
 	$(MAKE) book
 	$(PY) -m pytest tests -m site -p no:cacheprovider
 
