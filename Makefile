@@ -11,12 +11,16 @@ export MPLBACKEND := Agg
 # Jupyter's own files stay inside the project, not in the user's home.
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# The browser tests drive Debian's Chromium (never a browser download).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 NOTEBOOKS_EXECUTED := chapters solutions
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
                --nbval-kernel-startup-timeout=120 -n 2 --dist loadscope -p no:cacheprovider
 
-.PHONY: help venv book test nbval unit serve labs clean-notebooks check-notebooks clean bench
+.PHONY: help venv browser book test serve labs clean-notebooks clean bench
 
 help:
 	@echo "make book   build the site into _build/html"
@@ -34,12 +38,19 @@ $(BIN)/.installed: requirements.txt
 
 venv: $(BIN)/.installed
 
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Install Chromium and set CHROMIUM=/path/to/chromium"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
+
+browser: $(CHROMIUM)
+
 book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The site is in _build/html: open _build/html/index.html (or run 'make serve')."
 
 # Unit tests and notebook checks first (fast feedback), then the site built from scratch of cache.
-test: venv
+test: venv browser
 	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site" --ignore=tests/files
 	$(MAKE) book
 	$(PY) -m pytest tests -m site -p no:cacheprovider
