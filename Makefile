@@ -7,7 +7,6 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONPATH := $(CURDIR)
-export MPLBACKEND := Agg
 # Jupyter's own files stay inside the project, not in the user's home.
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
