@@ -94,7 +94,8 @@ def visited(browser_context, base_url):
             "colab": page.evaluate(
                 "() => [...document.querySelectorAll('a[href*=\"colab.research.google.com\"]')].map(a => a.href)"),
             "downloads": page.evaluate(
-                "() => [...document.querySelectorAll('a[href$=\".ipynb\"]')].map(a => a.href)"),
+                "() => [...document.querySelectorAll('a[href$=\".ipynb\"]')].map(a => a.href)"
+                " .filter(h => !h.includes('colab.research.google.com'))"),
             "details": page.locator("details").count(),
         }
         if docname == "intro":
