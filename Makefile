@@ -10,6 +10,8 @@ export PYTHONPATH := $(CURDIR)
 # Jupyter's own files stay inside the project, not in the user's home.
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# nbval runs two notebooks at once on two cores: one BLAS thread each avoids oversubscription.
+export OPENBLAS_NUM_THREADS := 1
 # The browser tests drive Debian's Chromium (never a browser download).
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
