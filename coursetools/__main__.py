@@ -12,7 +12,12 @@ def _clean_notebooks(args) -> int:
     paths = []
     for target in args.paths or list(notebooks.NOTEBOOK_DIRS):
         target = Path(target)
-        paths += sorted(target.rglob("*.ipynb")) if target.is_dir() else [target]
+        if target.is_dir():
+            paths += sorted(target.rglob("*.ipynb"))
+        elif target.exists():
+            paths.append(target)
+        else:
+            print(f"skipped {target}: no such file or folder", file=sys.stderr)
     for path in notebooks.clean_files(paths):
         print(f"cleaned {path}")
     return 0
