@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coursetools import notebooks
+from coursetools import generate, markers, notebooks
 
 
 def _clean_notebooks(args) -> int:
@@ -23,12 +23,36 @@ def _clean_notebooks(args) -> int:
     return 0
 
 
+def _labs(args) -> int:
+    root = Path(args.root)
+    try:
+        stale = generate.generate(root, check=args.check)
+    except markers.MarkerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for path in stale:
+        orphan = path.parent.name == "labs" and not (root / "solutions" / path.name).exists()
+        what = "has no instructor notebook in solutions/" if orphan else (
+            "is out of date" if args.check else "written")
+        print(f"{path.relative_to(root)} {what}")
+    if args.check and stale:
+        print("run `make labs` to regenerate", file=sys.stderr)
+        return 1
+    return 1 if any(p.parent.name == "labs" and not (root / "solutions" / p.name).exists()
+                    for p in stale) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     clean = commands.add_parser("clean-notebooks", help="strip outputs, counts and widget state")
     clean.add_argument("paths", nargs="*", help="notebooks or folders (default: all course folders)")
     clean.set_defaults(run=_clean_notebooks)
+    labs = commands.add_parser("labs", help="regenerate labs/ (and the checks cells) from solutions/")
+    labs.add_argument("--check", action="store_true",
+                      help="write nothing; exit 1 if labs/ or a checks cell is out of date")
+    labs.add_argument("--root", default=".", help="the repository (default: current folder)")
+    labs.set_defaults(run=_labs)
     return parser
 
 

@@ -1,0 +1,189 @@
+"""The marker vocabulary of instructor notebooks, in one place: what each code cell is.
+
+An instructor notebook (``solutions/<lab>.ipynb``) is the single source of a lab. Its code cells
+use these markers (the README of this package documents them for authors):
+
+- ``### BEGIN SOLUTION`` / ``### END SOLUTION`` on lines of their own: the lines between them are
+  the solution. The student copy shows ``# TODO: your code here`` and
+  ``raise NotImplementedError("<function>: not implemented yet")`` instead, at the marker's
+  indentation (``<function>`` is the enclosing ``def``).
+- A cell whose first line is ``### BEGIN HIDDEN TESTS`` and whose last line is
+  ``### END HIDDEN TESTS`` holds hidden tests: the student copy does not have it.
+- Any other line starting with ``###`` in a code cell is an unknown marker, and unbalanced or
+  nested markers are errors (``MarkerError`` names the file, the cell index and the line).
+
+The cell kinds derived from them (``cell_kind``) are used by the generator and the grader alike.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
+
+# First line of the cell that inlines coursetools/checks.py in every lab.
+CHECKS_HEADER = "# CHECKS: test helpers generated from coursetools/checks.py (do not edit this cell)"
+
+TODO_LINE = "# TODO: your code here"
+
+_GRADED = re.compile(r"""^\s*with\s+graded\(\s*(["'])(?P<id>[^"']+)\1""", re.M)
+_DEF = re.compile(r"^(?P<indent>\s*)def\s+(?P<name>\w+)\s*\(")
+
+KINDS = ("markdown", "raw", "checks", "hidden", "solution", "test", "code")
+
+
+class MarkerError(ValueError):
+    """A marker problem, located by file, cell index (0-based, all cells) and line (1-based)."""
+
+    def __init__(self, message: str, path=None, cell: int | None = None, line: int | None = None):
+        self.message, self.path, self.cell, self.line = message, path, cell, line
+        where = ", ".join(part for part in (
+            str(path) if path is not None else "",
+            f"cell {cell}" if cell is not None else "",
+            f"line {line}" if line is not None else "") if part)
+        super().__init__(f"{where}: {message}" if where else message)
+
+    def located(self, path=None, cell=None) -> "MarkerError":
+        return MarkerError(self.message, path if path is not None else self.path,
+                           cell if cell is not None else self.cell, self.line)
+
+
+@dataclass
+class Region:
+    """One solution region: marker lines ``begin`` and ``end`` (0-based line indices)."""
+    begin: int
+    end: int
+    indent: str
+    function: str | None
+
+
+@dataclass
+class CellInfo:
+    index: int
+    kind: str
+    regions: list[Region] = field(default_factory=list)
+    tests: list[str] = field(default_factory=list)
+
+
+def _marker_lines(lines: list[str]) -> list[tuple[int, str, str]]:
+    """(line index, stripped marker, indentation) of every ``###`` line; unknown ones raise."""
+    found = []
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped.startswith("###"):
+            continue
+        if stripped not in MARKERS:
+            raise MarkerError(f"unknown marker {stripped!r} (known: {', '.join(MARKERS)})",
+                              line=number + 1)
+        found.append((number, stripped, line[: len(line) - len(line.lstrip())]))
+    return found
+
+
+def _enclosing_function(lines: list[str], begin: int, indent: str) -> str | None:
+    for line in reversed(lines[:begin]):
+        match = _DEF.match(line)
+        if match and len(match["indent"]) < len(indent):
+            return match["name"]
+    return None
+
+
+def solution_regions(source: str) -> list[Region]:
+    """The solution regions of a code cell's source (no hidden-test markers allowed)."""
+    lines = source.split("\n")
+    regions, open_at = [], None
+    for number, marker, indent in _marker_lines(lines):
+        if marker in (BEGIN_HIDDEN, END_HIDDEN):
+            raise MarkerError(f"{marker!r} must be the first/last line of a hidden-test cell",
+                              line=number + 1)
+        if marker == BEGIN_SOLUTION:
+            if open_at is not None:
+                raise MarkerError(f"nested {BEGIN_SOLUTION!r} (the one on line {open_at[0] + 1} "
+                                  "is not closed)", line=number + 1)
+            open_at = (number, indent)
+        else:
+            if open_at is None:
+                raise MarkerError(f"{END_SOLUTION!r} without {BEGIN_SOLUTION!r}", line=number + 1)
+            if indent != open_at[1]:
+                raise MarkerError(f"{END_SOLUTION!r} is not indented like its {BEGIN_SOLUTION!r}",
+                                  line=number + 1)
+            regions.append(Region(open_at[0], number, open_at[1],
+                                  _enclosing_function(lines, open_at[0], open_at[1])))
+            open_at = None
+    if open_at is not None:
+        raise MarkerError(f"{BEGIN_SOLUTION!r} is never closed", line=open_at[0] + 1)
+    return regions
+
+
+def is_hidden(source: str) -> bool:
+    """True for a hidden-test cell (validated: markers only on the first and last line)."""
+    lines = source.strip("\n").split("\n")
+    if not lines or lines[0].strip() != BEGIN_HIDDEN:
+        return False
+    if lines[-1].strip() != END_HIDDEN or len(lines) < 2:
+        raise MarkerError(f"a hidden-test cell must end with the line {END_HIDDEN!r}",
+                          line=len(lines))
+    for number, marker, _ in _marker_lines(lines[1:-1]):
+        raise MarkerError(f"{marker!r} inside a hidden-test cell", line=number + 2)
+    return True
+
+
+def graded_ids(source: str) -> list[str]:
+    """The ids of the ``with graded("id", ...)`` blocks of a cell, in order."""
+    return [match["id"] for match in _GRADED.finditer(source)]
+
+
+def cell_info(cell, index: int = 0) -> CellInfo:
+    """What a cell is: its kind, solution regions and graded test ids."""
+    if cell.get("cell_type") != "code":
+        return CellInfo(index, "markdown" if cell.get("cell_type") == "markdown" else "raw")
+    source = cell.get("source", "")
+    try:
+        if source.startswith(CHECKS_HEADER):
+            return CellInfo(index, "checks")
+        hidden = is_hidden(source)
+        regions = [] if hidden else solution_regions(source)
+    except MarkerError as error:
+        raise error.located(cell=index) from None
+    tests = graded_ids(source)
+    if regions and tests:
+        raise MarkerError("a cell holds either solution code or graded tests, not both", cell=index)
+    if hidden:
+        if not tests:
+            raise MarkerError("a hidden-test cell without any `with graded(...)` test", cell=index)
+        return CellInfo(index, "hidden", tests=tests)
+    if regions:
+        return CellInfo(index, "solution", regions=regions)
+    return CellInfo(index, "test" if tests else "code", tests=tests)
+
+
+def cell_kind(cell) -> str:
+    """One of KINDS: markdown, raw, checks, hidden, solution, test (visible graded tests), code."""
+    return cell_info(cell).kind
+
+
+def parse_notebook(nb, path=None) -> list[CellInfo]:
+    """Validate every cell's markers and return one CellInfo per cell.
+
+    Also checks that test ids are unique and that there is exactly one checks cell.
+    """
+    infos, seen = [], {}
+    for index, cell in enumerate(nb.cells):
+        try:
+            info = cell_info(cell, index)
+        except MarkerError as error:
+            raise error.located(path=path) from None
+        for test in info.tests:
+            if test in seen:
+                raise MarkerError(f"test id {test!r} is used twice (also in cell {seen[test]})",
+                                  path=path, cell=index)
+            seen[test] = index
+        infos.append(info)
+    checks = [info.index for info in infos if info.kind == "checks"]
+    if len(checks) != 1:
+        raise MarkerError(f"expected exactly one checks cell (starting with {CHECKS_HEADER!r}), "
+                          f"found {len(checks)}", path=path)
+    return infos
