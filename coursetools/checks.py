@@ -130,8 +130,8 @@ def _hint(code, name, **info):
             text += ": each gradient has the shape of its weight"
         return text
     if code == "transposed":
-        return (f"{name} has the transposed shape {info['got']} instead of {info['want']}: check the "
-                "order of the factors, e.g. y1_relu.T @ grad_y2_pred rather than grad_y2_pred.T @ y1_relu")
+        return (f"{name} has the transposed shape {info['got']} instead of {info['want']}: each "
+                "gradient has the shape of its weight; check the order of the factors of the matrix product")
     if code == "factor_2":
         return f"every value of {name} is twice the expected one: is a factor 2 applied twice?"
     if code == "half":
