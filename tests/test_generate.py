@@ -1,0 +1,102 @@
+"""coursetools.generate: student labs from instructor notebooks (golden files in tests/files)."""
+import shutil
+
+import nbformat
+import pytest
+
+from coursetools import generate, markers
+from coursetools.__main__ import main
+from tests.conftest import ROOT
+
+FILES = ROOT / "tests" / "files"
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_golden_student_notebook():
+    """tests/files/instructor.ipynb becomes exactly tests/files/instructor-student.ipynb."""
+    produced = generate.serialise(generate.student_notebook(read(FILES / "instructor.ipynb")))
+    assert produced == (FILES / "instructor-student.ipynb").read_text(encoding="utf-8")
+
+
+def test_only_solution_regions_and_hidden_cells_change():
+    instructor = read(FILES / "instructor.ipynb")
+    student = generate.student_notebook(instructor)
+    infos = {i.index: i for i in markers.parse_notebook(instructor)}
+    kept = [(i, c) for i, c in enumerate(instructor.cells) if infos[i].kind != "hidden"]
+    assert [c.id for _, c in kept] == [c.id for c in student.cells]
+    assert student.metadata == instructor.metadata
+    for (index, before), after in zip(kept, student.cells):
+        assert (before.cell_type, before.metadata) == (after.cell_type, after.metadata)
+        if infos[index].kind != "solution":
+            assert before.source == after.source
+            continue
+        solution_lines = {n for r in infos[index].regions for n in range(r.begin, r.end + 1)}
+        outside = [line for n, line in enumerate(before.source.split("\n")) if n not in solution_lines]
+        assert [line for line in after.source.split("\n")
+                if markers.TODO_LINE not in line and "NotImplementedError" not in line] == outside
+
+
+def test_the_instructor_notebook_is_not_modified():
+    instructor = read(FILES / "instructor.ipynb")
+    before = generate.serialise(instructor)
+    generate.student_notebook(instructor)
+    assert generate.serialise(instructor) == before
+
+
+def test_marker_errors_stop_the_generator():
+    nb = read(FILES / "instructor.ipynb")
+    nb.cells[3].source = nb.cells[3].source.replace("### END SOLUTION", "")
+    with pytest.raises(markers.MarkerError, match="never closed"):
+        generate.student_notebook(nb, "solutions/broken.ipynb")
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A minimal repository: one instructor notebook, no generated lab yet."""
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "labs").mkdir()
+    shutil.copy(FILES / "instructor.ipynb", tmp_path / "solutions" / "tiny.ipynb")
+    return tmp_path
+
+
+def test_generate_writes_labs_and_refreshes_the_checks_cell(repo):
+    assert main(["labs", "--check", "--root", str(repo)]) == 1, "out of date before generating"
+    assert main(["labs", "--root", str(repo)]) == 0
+    solution = read(repo / "solutions" / "tiny.ipynb")
+    student = read(repo / "labs" / "tiny.ipynb")
+    for nb in (solution, student):
+        (checks_cell,) = [c for c in nb.cells if c.source.startswith(markers.CHECKS_HEADER)]
+        assert checks_cell.source == generate.checks_cell_source()
+    assert main(["labs", "--check", "--root", str(repo)]) == 0, "up to date after generating"
+    assert generate.generate(repo) == [], "a second run changes nothing"
+
+
+def test_check_mode_reports_edited_labs_and_stale_checks_cells(repo, capsys):
+    main(["labs", "--root", str(repo)])
+    lab = repo / "labs" / "tiny.ipynb"
+    lab.write_text(lab.read_text().replace("Done.", "Done!"))
+    assert main(["labs", "--check", "--root", str(repo)]) == 1
+    assert "labs/tiny.ipynb is out of date" in capsys.readouterr().out
+    main(["labs", "--root", str(repo)])
+    source = repo / "solutions" / "tiny.ipynb"
+    source.write_text(source.read_text().replace("import copy as _copy", "import copy as _copy_edited"))
+    assert main(["labs", "--check", "--root", str(repo)]) == 1
+    assert "solutions/tiny.ipynb is out of date" in capsys.readouterr().out
+
+
+def test_a_lab_without_instructor_notebook_is_reported(repo, capsys):
+    main(["labs", "--root", str(repo)])
+    shutil.copy(repo / "labs" / "tiny.ipynb", repo / "labs" / "orphan.ipynb")
+    assert main(["labs", "--check", "--root", str(repo)]) == 1
+    assert "labs/orphan.ipynb has no instructor notebook" in capsys.readouterr().out
+
+
+def test_command_line_marker_error_names_file_and_cell(repo, capsys):
+    source = repo / "solutions" / "tiny.ipynb"
+    source.write_text(source.read_text().replace("### END HIDDEN TESTS", "### END HIDDEN TEST"))
+    assert main(["labs", "--root", str(repo)]) == 2
+    assert "solutions/tiny.ipynb, cell 5" in capsys.readouterr().err
+    assert not (repo / "labs" / "tiny.ipynb").exists()

@@ -1,0 +1,102 @@
+"""coursetools.markers: the one marker vocabulary, parsed and validated."""
+import re
+
+import nbformat
+import pytest
+from nbformat import v4
+
+from coursetools import markers
+from coursetools.markers import MarkerError
+from tests.conftest import ROOT
+
+
+def notebook(*sources, checks=True):
+    cells = [v4.new_code_cell(markers.CHECKS_HEADER + "\n# helpers")] if checks else []
+    cells += [v4.new_code_cell(s) if not s.startswith("MD:") else v4.new_markdown_cell(s[3:])
+              for s in sources]
+    return v4.new_notebook(cells=cells)
+
+
+SOLUTION = "def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
+HIDDEN = '### BEGIN HIDDEN TESTS\nwith graded("h", points=1):\n    check(f, dict(x=1.0), 2.0, "y")\n### END HIDDEN TESTS'
+TEST = 'with graded("t", points=2):\n    check(f, dict(x=1.0), expect=2.0, outputs="y")'
+
+
+def test_regions_know_their_lines_indentation_and_function():
+    (region,) = markers.solution_regions(SOLUTION)
+    assert (region.begin, region.end, region.indent, region.function) == (1, 3, "    ", "f")
+    source = "def outer():\n    def inner(y):\n        ### BEGIN SOLUTION\n        pass\n        ### END SOLUTION\n"
+    assert markers.solution_regions(source)[0].function == "inner"
+    assert markers.solution_regions("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")[0].function is None
+
+
+@pytest.mark.parametrize("source, kind, tests", [
+    (SOLUTION, "solution", []),
+    (HIDDEN, "hidden", ["h"]),
+    (TEST, "test", ["t"]),
+    ("import numpy as np", "code", []),
+    (markers.CHECKS_HEADER + "\nimport numpy as np", "checks", []),
+])
+def test_cell_kinds(source, kind, tests):
+    info = markers.cell_info(v4.new_code_cell(source))
+    assert (info.kind, info.tests) == (kind, tests)
+    assert markers.cell_kind(v4.new_markdown_cell("### BEGIN SOLUTION")) == "markdown"
+
+
+@pytest.mark.parametrize("source, message, line", [
+    ("x = 1\n### BEGIN SOLUTON\n", "unknown marker", 2),
+    ("### TODO later\n", "unknown marker", 1),
+    ("### BEGIN SOLUTION\nx = 1\n", "never closed", 1),
+    ("x = 1\n### END SOLUTION\n", "without", 2),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "nested", 2),
+    ("def f():\n    ### BEGIN SOLUTION\n    pass\n### END SOLUTION", "indented", 4),
+    ("x = 1\n### BEGIN HIDDEN TESTS\n", "first/last line", 2),
+    ("### BEGIN HIDDEN TESTS\nwith graded('h'):\n    pass\n", "must end", 3),
+    ("### BEGIN HIDDEN TESTS\n### BEGIN SOLUTION\n### END SOLUTION\n### END HIDDEN TESTS", "inside a hidden", 2),
+])
+def test_bad_markers_are_errors_with_file_cell_and_line(source, message, line):
+    nb = notebook("MD:intro", source)
+    with pytest.raises(MarkerError) as error:
+        markers.parse_notebook(nb, path="solutions/x.ipynb")
+    assert message in str(error.value)
+    assert (error.value.path, error.value.cell, error.value.line) == ("solutions/x.ipynb", 2, line)
+    assert str(error.value).startswith(f"solutions/x.ipynb, cell 2, line {line}: ")
+
+
+@pytest.mark.parametrize("sources, message", [
+    ((SOLUTION + "\n" + TEST,), "either solution code or graded tests"),
+    (("### BEGIN HIDDEN TESTS\nx = 1\n### END HIDDEN TESTS",), "without any"),
+    ((TEST, TEST), "used twice"),
+])
+def test_structural_errors(sources, message):
+    with pytest.raises(MarkerError, match=message):
+        markers.parse_notebook(notebook(*sources))
+
+
+def test_exactly_one_checks_cell():
+    with pytest.raises(MarkerError, match="exactly one checks cell"):
+        markers.parse_notebook(notebook(SOLUTION, checks=False))
+    nb = notebook(SOLUTION)
+    nb.cells.append(v4.new_code_cell(markers.CHECKS_HEADER))
+    with pytest.raises(MarkerError, match="found 2"):
+        markers.parse_notebook(nb)
+
+
+def test_a_valid_notebook_parses():
+    infos = markers.parse_notebook(notebook("MD:### a heading", SOLUTION, TEST, HIDDEN))
+    assert [i.kind for i in infos] == ["checks", "markdown", "solution", "test", "hidden"]
+
+
+def test_every_instructor_notebook_uses_only_the_vocabulary():
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        infos = markers.parse_notebook(nbformat.read(path, as_version=4), path)
+        kinds = {i.kind for i in infos}
+        assert {"checks", "solution", "test", "hidden"} <= kinds, path.name
+
+
+def test_the_vocabulary_is_documented_once_in_the_readme():
+    readme = (ROOT / "coursetools" / "README.md").read_text(encoding="utf-8")
+    for marker in markers.MARKERS + (markers.CHECKS_HEADER, markers.TODO_LINE):
+        assert marker in readme, f"{marker!r} is not documented in coursetools/README.md"
+    documented = set(re.findall(r"`(### [A-Z ]+)`", readme))
+    assert documented == set(markers.MARKERS), "README names a marker the code does not know"
