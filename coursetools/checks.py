@@ -119,6 +119,11 @@ def _is_grad(name):
     return str(name).startswith("grad")
 
 
+def _has_relu(name):
+    """Outputs a ReLU acts on (directly or through its derivative): y1..., y2..., grad..."""
+    return str(name).startswith(("y1", "y2", "grad"))
+
+
 def _hint(code, name, **info):
     name = str(name)
     grad = _is_grad(name)
@@ -162,9 +167,9 @@ def _hint(code, name, **info):
         return (f"{name} is shifted by one step: record the loss BEFORE each update, so that "
                 f"{name}[0] is the loss of the initial weights")
     if code == "update_order":
-        return (f"the first value of {name} is right but later ones are not: in every step compute "
-                "both gradients from the current w1 and w2 first, then update both "
-                "(w = w - learning_rate * grad)")
+        return (f"the first value of {name} is right but later ones are not, so the updates are "
+                "wrong: if backward passes its tests, compute both gradients from the current w1 "
+                "and w2 before updating either, then w = w - learning_rate * grad")
     if code == "not_finite":
         return f"{name} contains NaN or infinity: overflow, or a division by zero?"
     if code == "values":
@@ -210,7 +215,8 @@ def diagnose(name, got, expected, sizes=(), rtol=1e-6, atol=1e-9):
                     break
             if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got, want.T, rtol, atol):
                 found.append("transposed_square")
-            if np.any(want < -tiny) and _close(got, np.maximum(want, 0), rtol, atol):
+            if (str(name).startswith("y2") and np.any(want < -tiny)
+                    and _close(got, np.maximum(want, 0), rtol, atol)):
                 found.append("output_relu")
             if got.ndim == 1 and got.size >= 2 and not found:
                 if _close(got[:-1], want[1:], rtol, atol):
@@ -219,9 +225,9 @@ def diagnose(name, got, expected, sizes=(), rtol=1e-6, atol=1e-9):
                     found.append("update_order")
         zero = np.abs(want) <= tiny
         wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
-        if not found and np.any(zero & wrong):
+        if not found and _has_relu(name) and np.any(zero & wrong):
             found.append("relu_mask_missing")
-        if not found and np.any(~zero & (np.abs(got) <= tiny) & wrong):
+        if not found and _has_relu(name) and np.any(~zero & (np.abs(got) <= tiny) & wrong):
             found.append("relu_mask_wrong")
         diff = float(np.max(np.abs(got - want))) if got.size else 0.0
     hints = []

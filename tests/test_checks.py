@@ -46,6 +46,8 @@ def codes(name, got, expected, sizes=()):
     ("loss_history", [5.0, 3.0, 2.0], [9.0, 5.0, 3.0], (), "history_shifted"),
     ("loss_history", [9.0, 5.5, 3.7], [9.0, 5.0, 3.0], (), "update_order"),
     ("grad_w1", np.full((3, 4), np.nan), W, (), "not_finite"),
+    ("loss", 0.0, 4.0, (), "values"),                  # no ReLU hint for the loss
+    ("w1", np.where(W > 0, W, 0.0), W, (), "values"),  # nor for trained weights
     ("grad_w1", W + 0.1 * RNG.normal(size=W.shape), W, (), "values"),
 ])
 def test_each_mistake_is_recognised(name, got, expected, sizes, code):

@@ -1,0 +1,613 @@
+"""The labs: generated from their instructor notebooks, leak-free, self-contained, and their tests
+catch the classic mistakes while accepting every valid way of writing the code.
+
+Whole notebooks run in a fresh kernel (nbclient), one kernel per execution, in an empty
+temporary folder. The mutants and valid alternatives (some 45 variants) run their graded cells
+in a fresh namespace in this process instead, which takes milliseconds instead of seconds per
+variant; `test_a_mutant_in_a_real_kernel` checks that both ways give the same results. The
+tests are grouped in one class per lab so that `pytest -n 2 --dist loadscope` spreads them.
+"""
+import ast
+import contextlib
+import copy
+import io
+import re
+import shutil
+import sys
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+
+from coursetools import generate, markers
+from tests.conftest import ROOT
+
+LABS = ["lab1_scalar", "lab2_vector", "lab3_minibatch"]
+POINTS = re.compile(r"""with\s+graded\(\s*["']([^"']+)["']\s*,\s*points\s*=\s*(\d+)""")
+ALLOWED_IMPORTS = {"numpy", "matplotlib"}
+
+
+# ----------------------------------------------------------------------------- helpers
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def solution(lab):
+    return read(ROOT / "solutions" / f"{lab}.ipynb")
+
+
+def student(lab):
+    return read(ROOT / "labs" / f"{lab}.ipynb")
+
+
+def infos(nb):
+    return markers.parse_notebook(nb)
+
+
+def execute(nb, folder, timeout=120):
+    """Run every cell in a fresh kernel whose working folder is `folder`; keep going after errors."""
+    nb = copy.deepcopy(nb)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    return nb
+
+
+def stdout(cell):
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
+
+
+def errors(cell):
+    return [o.ename for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def alone(tmp_path, nb, name):
+    """Copy a notebook alone into an empty folder (as Colab does): nothing else is there."""
+    folder = tmp_path / "alone"
+    folder.mkdir()
+    nbformat.write(nb, folder / name)
+    assert [p.name for p in folder.iterdir()] == [name]
+    return folder
+
+
+def points_of(nb, kinds):
+    found = {}
+    for info, cell in zip(infos(nb), nb.cells):
+        if info.kind in kinds:
+            found.update((test, int(p)) for test, p in POINTS.findall(cell.source))
+    return found
+
+
+# ----------------------------------------------------------------------------- (a) generated
+def test_labs_are_exactly_what_the_generator_produces():
+    stale = generate.generate(ROOT, check=True)
+    assert stale == [], f"run `make labs`: out of date: {[str(p.relative_to(ROOT)) for p in stale]}"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_checks_cells_equal_the_module(lab):
+    for nb in (solution(lab), student(lab)):
+        (cell,) = [nb.cells[i.index] for i in infos(nb) if i.kind == "checks"]
+        assert cell.source == generate.checks_cell_source()
+
+
+def test_toc_lists_the_student_labs_and_never_the_solutions():
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    assert "solutions" not in toc
+    for lab in LABS:
+        assert f"- file: labs/{lab}\n" in toc, f"{lab} is not in _toc.yml"
+
+
+# ----------------------------------------------------------------------------- (b) no leaks
+def _secret_lines(nb):
+    """Every line of every solution region and hidden-test cell, stripped, markers excluded."""
+    secret = set()
+    for info, cell in zip(infos(nb), nb.cells):
+        lines = cell.source.split("\n")
+        if info.kind == "hidden":
+            chosen = lines
+        elif info.kind == "solution":
+            chosen = [lines[n] for r in info.regions for n in range(r.begin + 1, r.end)]
+        else:
+            continue
+        secret |= {line.strip() for line in chosen
+                   if line.strip() and line.strip() not in markers.MARKERS}
+    return secret
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_no_solution_or_hidden_line_in_any_student_notebook(lab):
+    secret = _secret_lines(solution(lab))
+    assert len(secret) > 30, "the instructor notebook should have solutions and hidden tests"
+    for other in LABS:
+        shown = {line.strip() for cell in student(other).cells for line in cell.source.split("\n")}
+        leaked = sorted(secret & shown)
+        assert not leaked, f"labs/{other}.ipynb shows lines of solutions/{lab}.ipynb: {leaked}"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_one_graded_test_per_cell(lab):
+    """A failing test raises and ends its cell: a second test in the same cell would never run."""
+    for info in infos(solution(lab)):
+        assert len(info.tests) <= 1, f"{lab} cell {info.index}: {info.tests}"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_student_notebook_has_a_skeleton_for_each_function(lab):
+    text = "\n".join(c.source for c in student(lab).cells if c.cell_type == "code")
+    for function in ("forward", "loss", "backward", "train"):
+        assert f'raise NotImplementedError("{function}: not implemented yet")' in text
+
+
+# ----------------------------------------------------------------------------- (d) imports
+@pytest.mark.parametrize("lab", LABS)
+def test_imports_only_numpy_matplotlib_and_the_standard_library(lab):
+    for nb in (solution(lab), student(lab)):
+        for info, cell in zip(infos(nb), nb.cells):
+            if cell.cell_type != "code" or info.kind == "checks":   # checks: see test_checks.py
+                continue
+            assert not re.search(r"^\s*[%!]|open\(|__import__", cell.source, re.M), cell.source
+            for node in ast.walk(ast.parse(cell.source)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                    [node.module] if isinstance(node, ast.ImportFrom) else [])
+                for name in names:
+                    top = name.split(".")[0]
+                    assert top in ALLOWED_IMPORTS or top in sys.stdlib_module_names, name
+
+
+# ----------------------------------------------------------------------------- mutants
+ARRAY_BACKWARD = '''
+def backward(x, w1, w2, y_true):
+    y1, y1_relu, y2_pred = forward(x, w1, w2)
+    grad_y2_pred = {delta}
+    grad_w2 = {grad_w2}
+    grad_y1 = {grad_y1}
+    grad_w1 = x.T @ grad_y1
+    return {returned}
+'''
+
+
+def array_backward(delta="2.0 * (y2_pred - y_true)", grad_w2="y1_relu.T @ grad_y2_pred",
+                   grad_y1="(grad_y2_pred @ w2.T) * (y1 > 0)", returned="grad_w1, grad_w2"):
+    return ARRAY_BACKWARD.format(delta=delta, grad_w2=grad_w2, grad_y1=grad_y1, returned=returned)
+
+
+TRAIN = '''
+def train(x, y_true, w1, w2, learning_rate, iterations):
+    loss_history = []
+    for t in range(iterations):
+{body}
+    return w1, w2, loss_history
+'''
+
+
+def train_with(body):
+    return TRAIN.format(body="\n".join("        " + line for line in body.strip().split("\n")))
+
+
+UPDATE_ORDER = train_with("""
+loss_history.append(loss(forward(x, w1, w2)[2], y_true))
+_, grad_w2 = backward(x, w1, w2, y_true)
+w2 = w2 - learning_rate * grad_w2
+grad_w1, _ = backward(x, w1, w2, y_true)   # uses the updated w2
+w1 = w1 - learning_rate * grad_w1
+""")
+HISTORY_SHIFTED = train_with("""
+grad_w1, grad_w2 = backward(x, w1, w2, y_true)
+w1 = w1 - learning_rate * grad_w1
+w2 = w2 - learning_rate * grad_w2
+loss_history.append(loss(forward(x, w1, w2)[2], y_true))   # after the update
+""")
+IN_PLACE = train_with("""
+loss_history.append(loss(forward(x, w1, w2)[2], y_true))
+grad_w1, grad_w2 = backward(x, w1, w2, y_true)
+w1 -= learning_rate * grad_w1      # changes the caller's array
+w2 -= learning_rate * grad_w2
+""")
+
+ARRAY_MUTANTS = {
+    "relu_mask_missing": {"backward": array_backward(grad_y1="grad_y2_pred @ w2.T")},
+    "factor_2_missing": {"backward": array_backward(delta="y2_pred - y_true")},
+    "sign_flipped": {"backward": array_backward(delta="2.0 * (y_true - y2_pred)")},
+    "transposed_grad": {"backward": array_backward(grad_w2="grad_y2_pred.T @ y1_relu")},
+    "output_relu": {
+        "forward": '''
+def forward(x, w1, w2):
+    y1 = x @ w1
+    y1_relu = np.maximum(y1, 0.0)
+    return y1, y1_relu, np.maximum(y1_relu @ w2, 0.0)
+''',
+        "backward": array_backward(delta="2.0 * (y2_pred - y_true) * (y2_pred > 0)")},
+    "mean_not_sum": {
+        "loss": '''
+def loss(y2_pred, y_true):
+    return float(np.mean((y2_pred - y_true) ** 2))
+''',
+        "backward": array_backward(delta="2.0 * (y2_pred - y_true) / y_true.size")},
+    "mutates_input": {"train": IN_PLACE},
+    "update_order": {"train": UPDATE_ORDER},
+    "history_shifted": {"train": HISTORY_SHIFTED},
+    "one_output": {"backward": array_backward(returned="grad_w1")},
+}
+
+SCALAR_BACKWARD = '''
+def backward(x, w1, w2, y_true):
+    y1, y1_relu, y2_pred = forward(x, w1, w2)
+    grad_y2_pred = {delta}
+    grad_w2 = grad_y2_pred * y1_relu
+    grad_y1 = {grad_y1}
+    return {returned}
+'''
+
+
+def scalar_backward(delta="2.0 * (y2_pred - y_true)",
+                    grad_y1="grad_y2_pred * w2 if y1 > 0 else 0.0", returned="grad_y1 * x, grad_w2"):
+    return SCALAR_BACKWARD.format(delta=delta, grad_y1=grad_y1, returned=returned)
+
+
+SCALAR_MUTANTS = {
+    "relu_mask_missing": {"backward": scalar_backward(grad_y1="grad_y2_pred * w2")},
+    "factor_2_missing": {"backward": scalar_backward(delta="y2_pred - y_true")},
+    "sign_flipped": {"backward": scalar_backward(delta="2.0 * (y_true - y2_pred)")},
+    "output_relu": {
+        "forward": '''
+def forward(x, w1, w2):
+    y1 = x * w1
+    y1_relu = max(y1, 0.0)
+    return y1, y1_relu, max(y1_relu * w2, 0.0)
+''',
+        "backward": scalar_backward(delta="2.0 * (y2_pred - y_true) * (y2_pred > 0)")},
+    "update_order": {"train": UPDATE_ORDER},
+    "history_shifted": {"train": HISTORY_SHIFTED},
+    "one_output": {"backward": scalar_backward(returned="grad_y1 * x")},
+}
+# Not applicable to scalars: a transposed gradient, a mean over one number, mutating a float.
+
+# Which graded test catches each mutant, and with which hint (checked by the tests below).
+CAUGHT_BY = {
+    "lab1_scalar": {
+        "relu_mask_missing": ("backward_inactive_unit", "relu_mask_missing"),
+        "factor_2_missing": ("backward_active_unit", "half"),
+        "sign_flipped": ("backward_active_unit", "sign"),
+        "output_relu": ("forward_active_unit", "output_relu"),
+        "update_order": ("train_three_steps", "update_order"),
+        "history_shifted": ("train_three_steps", "history_shifted"),
+        "one_output": ("backward_active_unit", "wrong_type"),
+        "hard_coded": ("hidden_forward_signs", "relu_mask_wrong"),
+    },
+    "lab2_vector": {
+        "relu_mask_missing": ("backward_inactive_unit", "relu_mask_missing"),
+        "factor_2_missing": ("backward_all_active", "half"),
+        "sign_flipped": ("backward_all_active", "sign"),
+        "transposed_grad": ("backward_all_active", "transposed"),
+        "output_relu": ("forward_one_sample", "output_relu"),
+        "mean_not_sum": ("loss_one_sample", "mean_not_sum"),
+        "mutates_input": ("train_one_step", "mutates_input"),
+        "update_order": ("train_three_steps", "update_order"),
+        "history_shifted": ("train_three_steps", "history_shifted"),
+        "one_output": ("backward_all_active", "wrong_type"),
+        "hard_coded": ("hidden_forward_shapes", "shape"),
+    },
+    "lab3_minibatch": {
+        "relu_mask_missing": ("backward_batch", "relu_mask_missing"),
+        "factor_2_missing": ("backward_batch", "half"),
+        "sign_flipped": ("backward_batch", "sign"),
+        "transposed_grad": ("backward_batch", "transposed"),
+        "output_relu": ("forward_batch", "output_relu"),
+        "mean_not_sum": ("loss_batch", "mean_not_sum"),
+        "mutates_input": ("train_one_step", "mutates_input"),
+        "update_order": ("train_three_steps", "update_order"),
+        "history_shifted": ("train_three_steps", "history_shifted"),
+        "one_output": ("backward_batch", "wrong_type"),
+        "hard_coded": ("hidden_forward_shapes", "shape"),
+    },
+}
+
+# ----------------------------------------------------------------------------- valid alternatives
+ARRAY_ALTERNATIVES = {
+    "dot_and_boolean_mask_copy": {
+        "forward": '''
+def forward(x, w1, w2):
+    y1 = x.dot(w1)
+    y1_relu = y1.copy()
+    y1_relu[y1 < 0] = 0
+    return y1, y1_relu, y1_relu.dot(w2)
+''',
+        "backward": '''
+def backward(x, w1, w2, y_true):
+    y1, y1_relu, y2_pred = forward(x, w1, w2)
+    grad_y2_pred = 2.0 * (y2_pred - y_true)
+    grad_w2 = y1_relu.T.dot(grad_y2_pred)
+    grad_y1 = grad_y2_pred.dot(w2.T).copy()
+    grad_y1[y1 < 0] = 0
+    return x.T.dot(grad_y1), grad_w2
+'''},
+    "np_where_and_numpy_scalar_loss": {
+        "loss": '''
+def loss(y2_pred, y_true):
+    return np.sum(np.square(y2_pred - y_true))
+''',
+        "backward": '''
+def backward(x, w1, w2, y_true):
+    y1 = x @ w1
+    y2_pred = np.where(y1 > 0, y1, 0) @ w2
+    delta2 = 2 * (y2_pred - y_true)
+    delta1 = np.where(y1 > 0, delta2 @ w2.T, 0.0)
+    return x.T @ delta1, np.where(y1 > 0, y1, 0).T @ delta2
+'''},
+    "per_sample_loops": {
+        "forward": '''
+def forward(x, w1, w2):
+    y1 = np.zeros((x.shape[0], w1.shape[1]))
+    y2_pred = np.zeros((x.shape[0], w2.shape[1]))
+    for n in range(x.shape[0]):
+        y1[n] = x[n] @ w1
+        y2_pred[n] = np.maximum(y1[n], 0) @ w2
+    return y1, np.maximum(y1, 0), y2_pred
+''',
+        "loss": '''
+def loss(y2_pred, y_true):
+    total = 0.0
+    for row_pred, row_true in zip(y2_pred, y_true):
+        for a, b in zip(row_pred, row_true):
+            total += (a - b) ** 2
+    return total
+''',
+        "backward": '''
+def backward(x, w1, w2, y_true):
+    grad_w1, grad_w2 = np.zeros_like(w1), np.zeros_like(w2)
+    for n in range(x.shape[0]):
+        u = x[n] @ w1
+        z = np.maximum(u, 0)
+        delta2 = 2 * (z @ w2 - y_true[n])
+        grad_w2 += np.outer(z, delta2)
+        grad_w1 += np.outer(x[n], (w2 @ delta2) * (u > 0))
+    return grad_w1, grad_w2
+'''},
+    "einsum_and_copy_in_place_train": {
+        "backward": '''
+def backward(x, w1, w2, y_true):
+    u = np.einsum("nk,kj->nj", x, w1)
+    z = np.maximum(u, 0)
+    delta2 = 2 * (np.einsum("nj,jm->nm", z, w2) - y_true)
+    delta1 = np.einsum("nm,jm->nj", delta2, w2) * (u > 0)
+    return np.einsum("nk,nj->kj", x, delta1), np.einsum("nj,nm->jm", z, delta2)
+''',
+        "train": '''
+def train(x, y_true, w1, w2, learning_rate, iterations):
+    w1, w2 = w1.copy(), w2.copy()
+    history = np.zeros(iterations)
+    for t in range(iterations):
+        history[t] = loss(forward(x, w1, w2)[2], y_true)
+        g1, g2 = backward(x, w1, w2, y_true)
+        w1 -= learning_rate * g1
+        w2 -= learning_rate * g2
+    return [w1, w2, history]
+'''},
+}
+
+SCALAR_ALTERNATIVES = {
+    "numpy_scalars": {
+        "forward": '''
+def forward(x, w1, w2):
+    y1 = np.float64(x) * np.float64(w1)
+    y1_relu = np.maximum(y1, 0)
+    return y1, y1_relu, y1_relu * w2
+''',
+        "loss": '''
+def loss(y2_pred, y_true):
+    return np.square(np.float64(y2_pred) - y_true)
+''',
+        "backward": '''
+def backward(x, w1, w2, y_true):
+    y1, y1_relu, y2_pred = forward(x, w1, w2)
+    grad_y2_pred = 2 * (y2_pred - y_true)
+    grad_y1 = np.where(y1 > 0, grad_y2_pred * w2, 0.0)      # a 0-d array
+    return grad_y1 * x, grad_y2_pred * y1_relu
+'''},
+    "mask_by_multiplication_and_array_history": {
+        "backward": '''
+def backward(x, w1, w2, y_true):
+    y1 = w1 * x
+    relu_derivative = float(y1 > 0)
+    y2_pred = w2 * y1 * relu_derivative
+    delta = 2.0 * (y2_pred - y_true)
+    return delta * w2 * relu_derivative * x, delta * y1 * relu_derivative
+''',
+        "train": '''
+def train(x, y_true, w1, w2, learning_rate, iterations):
+    history = np.empty(iterations)
+    for t in range(iterations):
+        history[t] = loss(forward(x, w1, w2)[2], y_true)
+        g1, g2 = backward(x, w1, w2, y_true)
+        w1, w2 = w1 - learning_rate * g1, w2 - learning_rate * g2
+    return w1, w2, history
+'''},
+}
+
+
+def splice(nb, replacements):
+    """The instructor notebook with the solution cells of some functions replaced."""
+    nb = copy.deepcopy(nb)
+    done = set()
+    for info, cell in zip(infos(nb), nb.cells):
+        if info.kind != "solution":
+            continue
+        name = re.match(r"def (\w+)\(", cell.source).group(1)
+        if name in replacements:
+            cell.source = replacements[name].strip("\n")
+            done.add(name)
+    assert done == set(replacements), f"no solution cell for {set(replacements) - done}"
+    return nb
+
+
+def graded_only(nb):
+    """The cells that matter for grading: imports, checks, solutions, visible and hidden tests."""
+    nb = copy.deepcopy(nb)
+    kinds = [i.kind for i in infos(nb)]
+    nb.cells = [c for c, k in zip(nb.cells, kinds)
+                if k in ("checks", "solution", "test", "hidden")
+                or (k == "code" and c.source.startswith("import numpy"))]
+    return nb
+
+
+def run_in_process(nb):
+    """Execute the code cells in a fresh namespace, cell by cell, going on after errors (like a
+    kernel with allow_errors); returns {test id: result} from the notebook's own `results()`."""
+    namespace = {"__name__": "__main__"}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                exec(compile(cell.source, f"<cell {index}>", "exec"), namespace)
+            except Exception:
+                pass
+    return {r["test"]: r for r in namespace["results"]()}
+
+
+def run_graded(lab, replacements):
+    """(e) The instructor notebook with some solutions replaced, graded cells only."""
+    return run_in_process(splice(graded_only(solution(lab)), replacements))
+
+
+def hard_coded(lab):
+    """Functions that return the expected values of the visible tests for exactly their inputs
+    (and zeros otherwise): they pass every visible test, only the hidden tests can catch them."""
+    nb = solution(lab)
+    cases = {}
+
+    class Stub:
+        def __init__(self, name):
+            self.__name__ = name
+
+    namespace = {"np": np, "graded": lambda *a, **k: _NullContext(),
+                 "check": lambda func, args, expect, outputs, **kw: cases.setdefault(
+                     func.__name__, []).append((args, expect))}
+    namespace.update({name: Stub(name) for name in ("forward", "loss", "backward", "train")})
+    for info, cell in zip(infos(nb), nb.cells):
+        if info.kind == "test":
+            exec(cell.source, namespace)
+    signatures = {"forward": "x, w1, w2", "loss": "y2_pred, y_true", "backward": "x, w1, w2, y_true",
+                  "train": "x, y_true, w1, w2, learning_rate, iterations"}
+    sources = {}
+    for name, seen in cases.items():
+        table = [({k: np.asarray(v).tolist() for k, v in args.items()},
+                  [np.asarray(e).tolist() for e in (expect if isinstance(expect, tuple) else (expect,))])
+                 for args, expect in seen]
+        params = signatures[name]
+        sources[name] = f'''
+def {name}({params}):
+    given = dict({", ".join(f"{p}={p}" for p in params.split(", "))})
+    for args, answer in {table!r}:
+        if all(np.shape(given[k]) == np.shape(v) and np.allclose(given[k], v) for k, v in args.items()):
+            return tuple(np.array(a) for a in answer) if len(answer) > 1 else answer[0]
+    return {"0.0" if name == "loss" else "tuple(0.0 * np.asarray(v) for v in (x, x, x))"}
+'''
+    return sources
+
+
+class _NullContext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def mutants_of(lab):
+    catalogue = dict(SCALAR_MUTANTS if lab == "lab1_scalar" else ARRAY_MUTANTS)
+    catalogue["hard_coded"] = None
+    return catalogue
+
+
+def alternatives_of(lab):
+    return SCALAR_ALTERNATIVES if lab == "lab1_scalar" else ARRAY_ALTERNATIVES
+
+
+# ----------------------------------------------------------------------------- executions
+class _LabExecutions:
+    """Executions of one lab; subclassed once per lab so xdist's loadscope spreads them."""
+    lab = None
+
+    def test_solution_runs_alone_and_passes_every_test(self, tmp_path):
+        """(d) The instructor notebook, alone in an empty folder, runs without any error."""
+        nb = solution(self.lab)
+        executed = execute(nb, alone(tmp_path, nb, f"{self.lab}.ipynb"))
+        failed = [(i, errors(c)) for i, c in enumerate(executed.cells) if errors(c)]
+        assert failed == [], failed
+        total = sum(points_of(nb, ("test", "hidden")).values())
+        assert f"Total: {total}/{total} points" in stdout(executed.cells[-1])
+
+    def test_student_notebook_fails_every_graded_test(self, tmp_path):
+        """(c) Executed cell by cell, every graded test of the skeleton fails; 0 points."""
+        nb = student(self.lab)
+        executed = execute(nb, alone(tmp_path, nb, f"{self.lab}.ipynb"))
+        visible = points_of(nb, ("test",))
+        assert visible, "no visible tests"
+        for info, cell in zip(infos(nb), executed.cells):
+            kinds = set(errors(cell))
+            assert kinds <= {"NotImplementedError"}, f"cell {info.index}: unexpected {kinds}"
+            if info.kind == "test":
+                assert kinds == {"NotImplementedError"}, f"cell {info.index} did not fail"
+                for test in info.tests:
+                    assert f"\u2717 {test} (0/{visible[test]} points): not implemented yet" in stdout(cell)
+            if info.kind in ("checks", "markdown") or cell.source.startswith("import"):
+                assert not kinds
+        # the last cell, summary(), runs after failures: it lists every visible test at 0 points
+        summary = stdout(executed.cells[-1])
+        assert f"Total: 0/{sum(visible.values())} points" in summary
+        for test in visible:
+            assert re.search(rf"^{test}\s+0/{visible[test]}\s", summary, re.M), test
+
+    def test_mutants_are_caught(self, mutant):
+        """(e) A wrong implementation spliced in fails at least the test named in CAUGHT_BY."""
+        replacements = hard_coded(self.lab) if mutant == "hard_coded" else mutants_of(self.lab)[mutant]
+        results = run_graded(self.lab, replacements)
+        failed = {t: r["codes"] for t, r in results.items() if r["status"] == "failed"}
+        test, code = CAUGHT_BY[self.lab][mutant]
+        assert test in failed, f"{mutant} is not caught by {test}; failed: {failed}"
+        assert code in failed[test], f"{test} caught {mutant} with {failed[test]}, not {code}"
+        if mutant == "hard_coded":
+            assert all(t.startswith("hidden_") for t in failed), "hard-coded answers pass the visible tests"
+
+    def test_valid_alternatives_pass(self, alternative):
+        results = run_graded(self.lab, alternatives_of(self.lab)[alternative])
+        failed = {t: r["codes"] for t, r in results.items() if r["status"] != "passed"}
+        assert failed == {}, f"{alternative} should pass: {failed}"
+        assert set(results) == set(points_of(solution(self.lab), ("test", "hidden")))
+
+
+    def test_a_mutant_in_a_real_kernel(self, tmp_path):
+        """The in-process runs of the mutants behave as a kernel does: one mutant, both ways."""
+        nb = splice(graded_only(solution(self.lab)), mutants_of(self.lab)["sign_flipped"])
+        nb.cells.append(nbformat.v4.new_code_cell("print(repr(results()))"))
+        executed = execute(nb, alone(tmp_path, nb, "mutant.ipynb"))
+        in_kernel = {r["test"]: r for r in ast.literal_eval(stdout(executed.cells[-1]))}
+        assert in_kernel == run_in_process(nb)
+        assert any(r["status"] == "failed" for r in in_kernel.values())
+
+
+def pytest_generate_tests(metafunc):
+    lab = getattr(metafunc.cls, "lab", None)
+    if "mutant" in metafunc.fixturenames:
+        metafunc.parametrize("mutant", list(mutants_of(lab)))
+    if "alternative" in metafunc.fixturenames:
+        metafunc.parametrize("alternative", list(alternatives_of(lab)))
+
+
+class TestLab1Scalar(_LabExecutions):
+    lab = "lab1_scalar"
+
+
+class TestLab2Vector(_LabExecutions):
+    lab = "lab2_vector"
+
+
+class TestLab3Minibatch(_LabExecutions):
+    lab = "lab3_minibatch"
+
+
+def test_every_mutant_has_its_catching_test_documented():
+    for lab in LABS:
+        assert set(CAUGHT_BY[lab]) == set(mutants_of(lab)), lab
