@@ -96,7 +96,7 @@ def visited(browser_context, base_url):
             "downloads": page.evaluate(
                 "() => [...document.querySelectorAll('a[href$=\".ipynb\"]')].map(a => a.href)"
                 " .filter(h => !h.includes('colab.research.google.com'))"),
-            "details": page.locator("details").count(),
+            "details": page.locator("article details").count(),
         }
         if docname == "intro":
             page.screenshot(path=str(SCREENSHOTS / "home.png"))
@@ -172,7 +172,7 @@ def test_exercise_solutions_are_hidden_until_clicked(visited, browser_context):
     with_details = [d for d in DOCNAMES if visited[d]["details"]]
     assert with_details, "no page has an exercise solution to reveal"
     page = open_page(browser_context, visited[with_details[0]]["url"])
-    details = page.locator("details").first
+    details = page.locator("article details").first
     body = details.locator(":scope > :not(summary)").first
     assert not body.is_visible(), "the solution is shown before it is asked for"
     details.locator("summary").click()
