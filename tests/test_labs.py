@@ -611,3 +611,55 @@ class TestLab3Minibatch(_LabExecutions):
 def test_every_mutant_has_its_catching_test_documented():
     for lab in LABS:
         assert set(CAUGHT_BY[lab]) == set(mutants_of(lab)), lab
+
+
+# ----------------------------------------------------------------------------- record mode
+def record_in_process(nb, nonce):
+    """Run the graded cells in record mode (as the grader does) and return the payloads."""
+    namespace, payloads = {"__name__": "__main__"}, []
+    for index, cell in enumerate(nb.cells):
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(cell.source, f"<cell {index}>", "exec"), namespace)   # never raises
+        if cell.source.startswith(markers.CHECKS_HEADER):
+            namespace["enable_recording"](nonce, sink=payloads.append)
+    return payloads
+
+
+def compare_payloads(reference, student):
+    from coursetools import checks
+    failed = {}
+    for ref, got in zip(reference, student):
+        assert (ref["test"], ref.get("call")) == (got["test"], got.get("call"))
+        if "event" in ref:
+            continue
+        assert ref["args"] == got["args"], "both kernels must see the same random arguments"
+        if got["error"] or got["mutated"]:
+            failed.setdefault(got["test"], []).append(
+                checks.error_code(got["error"]) if got["error"] else "mutates_input")
+            continue
+        sizes = checks.batch_sizes({k: checks.decode(v) for k, v in got["args"].items()})
+        for mismatch in checks.compare([checks.decode(o) for o in got["outputs"]],
+                                       [checks.decode(o) for o in ref["outputs"]],
+                                       names=ref["names"], sizes=sizes):
+            failed.setdefault(got["test"], []).extend(mismatch["codes"])
+    return failed
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_record_mode_grades_the_lab_like_the_grader(lab):
+    """Every test cell works with random arguments; the reference never overflows; a wrong
+    backward is caught by the same tests with the same hints as in the notebook."""
+    nb = graded_only(solution(lab))
+    reference = record_in_process(nb, "nonce-1")
+    ends = [p for p in reference if p.get("event") == "end"]
+    assert {p["test"] for p in ends} == set(points_of(solution(lab), ("test", "hidden")))
+    assert all(p["error"] is None for p in ends), [p for p in ends if p["error"]]
+    for payload in reference:
+        if "event" not in payload:
+            assert payload["error"] is None and payload["mutated"] == [], payload
+            assert all(v not in ("nan", "inf", "-inf") for o in payload["outputs"] for v in o["data"])
+    assert compare_payloads(reference, record_in_process(nb, "nonce-1")) == {}
+    wrong = record_in_process(splice(nb, mutants_of(lab)["sign_flipped"]), "nonce-1")
+    failed = compare_payloads(reference, wrong)
+    backward_tests = [t for t in failed if "backward" in t]
+    assert backward_tests and all("sign" in failed[t] for t in backward_tests), failed
