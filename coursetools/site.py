@@ -174,13 +174,28 @@ def _code_lines(paths) -> set[str]:
     return lines
 
 
+def _public_text(root: Path) -> str:
+    """Everything readers may see anyway: chapter and lab sources, notebooks and Markdown pages."""
+    import nbformat
+
+    parts = []
+    for folder in ("chapters", "labs"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix == ".ipynb":
+                parts += [cell.source for cell in nbformat.read(path, as_version=4).cells]
+            elif path.suffix == ".md":
+                parts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(parts)
+
+
 def instructor_only_lines(root: Path, min_length: int = 12) -> list[str]:
     """Code lines that only the instructor notebooks contain: solutions and hidden tests.
 
-    A line that a student lab or a chapter also shows is public teaching material, not a secret;
-    very short lines (``return y1``) are too common to prove a leak and are left out.
+    A line that a student lab, a chapter or a Markdown page also shows is public teaching
+    material, not a secret; very short lines (``return y1``) are too common to prove a leak and
+    are left out.
     """
-    public = _code_lines(sorted((root / "labs").glob("*.ipynb")) + sorted((root / "chapters").glob("*.ipynb")))
-    secret = _code_lines(sorted((root / "solutions").glob("*.ipynb"))) - public
-    return sorted(line for line in secret if len(line) >= min_length and not line.startswith("#")) + \
-        ["### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"]
+    public = _public_text(root)
+    secret = {line for line in _code_lines(sorted((root / "solutions").glob("*.ipynb")))
+              if len(line) >= min_length and not line.startswith("#") and line not in public}
+    return sorted(secret) + ["### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"]

@@ -86,3 +86,15 @@ def test_instructor_only_lines_leave_out_public_lines(tmp_path):
     lines = site.instructor_only_lines(tmp_path)
     assert "assert secret_hidden_value == 3" in lines
     assert "y1 = x @ w1" not in lines and "grad_w1 = x.T @ grad_y1" not in lines
+
+
+def test_lines_shown_on_a_markdown_page_are_public(tmp_path):
+    import nbformat
+
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "chapters").mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("y2_pred = y1_relu @ w2\nsecret_line_here = 42")])
+    nbformat.write(nb, tmp_path / "solutions" / "lab.ipynb")
+    (tmp_path / "chapters" / "notation.md").write_text("| `y2_pred = y1_relu @ w2` | output |")
+    lines = site.instructor_only_lines(tmp_path)
+    assert "secret_line_here = 42" in lines and "y2_pred = y1_relu @ w2" not in lines
