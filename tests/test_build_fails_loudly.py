@@ -1,4 +1,5 @@
 """A notebook that raises must fail the book build, not become a warning buried in a report."""
+import os
 import shutil
 import subprocess
 import sys
@@ -13,8 +14,10 @@ TOC = "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/broken\n"
 
 def build(book: Path) -> subprocess.CompletedProcess:
     jb = Path(sys.executable).parent / "jupyter-book"
+    # The book's Sphinx extensions include coursetools.offline_mathjax: the build must import it.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.run([str(jb), "build", str(book), "-W", "-n", "--keep-going"],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=env)
 
 
 def make_book(tmp_path: Path, code: str) -> Path:
