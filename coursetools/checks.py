@@ -12,6 +12,16 @@ In a notebook::
               vary=("x", "w1", "w2", "y_true"))
     summary()
 
+A method of a class is tested through ``method``, which turns "build the object, set some
+attributes, call some methods" into a function of keyword arguments that ``check`` can call::
+
+    with graded("linear_backward", points=2):
+        check(method(Linear, "backward", init=(3, 2, np.random.default_rng(0)),
+                     attrs=("W", "b"), before=[("forward", "x")], call=("grad_u",),
+                     returns=("return", "dW", "db")),
+              dict(W=W, b=b, x=x, grad_u=grad_u), expect=(grad_x, dW, db),
+              outputs=("grad_x", "dW", "db"), vary=("W", "b", "x", "grad_u"))
+
 The public names are listed in ``__all__``; coursetools/README.md documents them.
 """
 import copy as _copy
@@ -21,9 +31,9 @@ import math as _math
 
 import numpy as np
 
-__all__ = ["graded", "check", "compare", "diagnose", "summary", "results", "enable_recording",
-           "disable_recording", "encode", "decode", "batch_sizes", "error_code", "MISTAKES",
-           "MIME", "WrongOutput"]
+__all__ = ["graded", "check", "method", "compare", "diagnose", "summary", "results",
+           "enable_recording", "disable_recording", "encode", "decode", "batch_sizes", "error_code",
+           "MISTAKES", "MIME", "WrongOutput"]
 
 MIME = "application/vnd.coursetools.result+json"
 
@@ -41,6 +51,10 @@ MISTAKES = {
     "history_shifted": "loss recorded after the update instead of before",
     "update_order": "first step right, later steps wrong",
     "not_finite": "NaN or infinity",
+    "derivative_missing": "the incoming gradient passed back unchanged (a derivative missing)",
+    "unchanged": "equal to an input, unchanged (not updated or not computed)",
+    "bias_missing": "the bias is not added",
+    "zeros": "all zeros where the expected value is not",
     "values": "wrong values",
     "mutates_input": "modifies its inputs in place",
     "not_implemented": "not implemented yet",
@@ -100,9 +114,10 @@ def _show(array):
 
 # ----------------------------------------------------------------------------- diagnosis
 def batch_sizes(args):
-    """Divisors that averaging could have introduced: N, m and N*m from ``y_true`` (or ``x``)."""
+    """Divisors that averaging could have introduced: N, m and N*m from the first of the
+    arguments ``y_true``, ``x``, ``d`` (targets) and ``y`` (outputs) that is an array."""
     sizes = set()
-    for name in ("y_true", "x"):
+    for name in ("y_true", "x", "d", "y"):
         value = args.get(name) if isinstance(args, dict) else None
         if value is None:
             continue
@@ -115,13 +130,13 @@ def batch_sizes(args):
     return sorted(q for q in sizes if q >= 2)
 
 
-def _is_grad(name):
-    return str(name).startswith("grad")
-
-
 def _has_relu(name):
     """Outputs a ReLU acts on (directly or through its derivative): y1..., y2..., grad..."""
     return str(name).startswith(("y1", "y2", "grad"))
+
+
+def _is_grad(name):
+    return str(name).startswith("grad")
 
 
 def _hint(code, name, **info):
@@ -150,8 +165,13 @@ def _hint(code, name, **info):
                     "2 * (y_true - y2_pred) is the NEGATIVE gradient")
         return f"{name} has the opposite sign"
     if code == "mean_not_sum":
-        return (f"{name} is the expected value {info['how']} {info['q']}: the loss SUMS the squared "
-                "errors over all samples and outputs; do not average (np.mean) anywhere")
+        if info["how"] == "multiplied by":
+            return (f"{name} is {info['q']} times the expected value: a division by {info['q']} is "
+                    "missing? Where the loss is the MEAN over the N samples of the batch, the loss "
+                    "and every gradient carry the factor 1/N")
+        return (f"{name} is the expected value divided by {info['q']}: a division by {info['q']} "
+                "(or an np.mean) too many? Where the loss SUMS over the samples and outputs, do not "
+                "average anywhere; where it is the mean over the samples, divide by N only once")
     if code == "relu_mask_missing":
         if grad:
             return (f"{name} is nonzero where it should be 0: a hidden unit with y1 < 0 passes no "
@@ -171,7 +191,21 @@ def _hint(code, name, **info):
                 "wrong: if backward passes its tests, compute both gradients from the current w1 "
                 "and w2 before updating either, then w = w - learning_rate * grad")
     if code == "not_finite":
-        return f"{name} contains NaN or infinity: overflow, or a division by zero?"
+        return (f"{name} contains NaN or infinity: an overflow (np.exp of a large number: subtract "
+                "the row maximum before np.exp), the log of 0, or a division by zero?")
+    if code == "derivative_missing":
+        return (f"{name} equals {info['arg']}, the gradient that came in, unchanged: multiply it by "
+                "the local derivative (for an activation, its derivative at the stored input: "
+                "z * (1 - z) for the sigmoid, the mask (u > 0) for the ReLU)")
+    if code == "unchanged":
+        return (f"{name} equals the input {info['arg']} unchanged: is it updated (for example "
+                "W = W - learning_rate * dW) or computed at all?")
+    if code == "bias_missing":
+        return (f"{name} is the expected value minus the bias {info['arg']}: add the bias "
+                "(u = x @ W + b, where b of shape (1, n_out) is added to every row)")
+    if code == "zeros":
+        return (f"every entry of {name} is 0 but the expected value is not: is it computed (and "
+                "stored) at all, or does a mask block everything?")
     if code == "values":
         text = f"{name} has wrong values (largest difference {info['diff']:.3g})"
         if grad:
@@ -184,68 +218,126 @@ def _close(a, b, rtol, atol):
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
 
 
-def diagnose(name, got, expected, sizes=(), rtol=1e-6, atol=1e-9):
+def _numeric_inputs(inputs):
+    """The arguments of a call that are numbers or arrays, as float64 arrays (others skipped)."""
+    arrays = {}
+    for arg, value in (inputs or {}).items():
+        try:
+            arrays[str(arg)] = _as_float_array(value, arg)
+        except (WrongOutput, TypeError, ValueError):
+            continue
+    return arrays
+
+
+def _is_bias(arg):
+    return arg == "b" or (arg.startswith("b") and arg[1:].isdigit())
+
+
+def _input_mistakes(got, want, inputs, rtol, atol):
+    """Mistakes that show against the arguments of the call: an input passed back unchanged
+    (``derivative_missing`` for a gradient, ``unchanged`` otherwise), or a bias left out."""
+    found = []
+    for arg, value in inputs.items():
+        if value.shape == got.shape and value.size and _close(got, value, rtol, atol) \
+                and not _close(want, value, rtol, atol):
+            found.append(("derivative_missing" if _is_grad(arg) else "unchanged", dict(arg=arg)))
+            return found
+    for arg, value in inputs.items():
+        if not _is_bias(arg) or not value.size or not np.any(value != 0):
+            continue
+        try:
+            with_bias = got + value
+        except ValueError:
+            continue
+        if with_bias.shape == want.shape and _close(with_bias, want, rtol, atol):
+            found.append(("bias_missing", dict(arg=arg)))
+            return found
+    return found
+
+
+def diagnose(name, got, expected, sizes=(), rtol=1e-6, atol=1e-9, inputs=None, hints=None):
     """Likely mistakes behind ``got`` != ``expected``: a list of ``(code, text)``, most specific first.
 
     ``name`` is the output's name (hints differ for gradients, names starting with "grad");
     ``sizes`` are the batch sizes that averaging could divide by (see ``batch_sizes``).
+    ``inputs`` (optional) are the arguments of the call, by name: with them an output that
+    equals an input (``derivative_missing``, ``unchanged``) or misses a bias argument ``b``, ``b1``,
+    ... (``bias_missing``) is recognised. ``hints`` (optional) maps a code to the text to show
+    instead of the default one (a test's own wording).
     """
     got = _as_float_array(got, name)
     want = _as_float_array(expected, name)
+    found = []
+    info = {}
     if got.shape != want.shape:
         code = "transposed" if got.ndim >= 2 and got.shape == want.shape[::-1] else "shape"
-        return [(code, _hint(code, name, got=got.shape, want=want.shape))]
+        found, info = [code], dict(got=got.shape, want=want.shape)
     with np.errstate(all="ignore"):
-        if np.any(~np.isfinite(got) & np.isfinite(want)):
-            return [("not_finite", _hint("not_finite", name))]
-        found = []
-        scale = float(np.max(np.abs(want))) if want.size else 0.0
-        tiny = atol + 1e-12 * scale
-        if scale > tiny:
-            if _close(got, -want, rtol, atol):
-                found.append("sign")
-            if _close(got, 2 * want, rtol, atol):
-                found.append("factor_2")
-            if _close(got, want / 2, rtol, atol):
-                found.append("half")
-            for q in sorted(set(int(q) for q in sizes)):
-                if q >= 2 and (_close(got, want / q, rtol, atol) or _close(got, want * q, rtol, atol)):
-                    how = "divided by" if _close(got, want / q, rtol, atol) else "multiplied by"
-                    found.append(("mean_not_sum", dict(q=q, how=how)))
-                    break
-            if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got, want.T, rtol, atol):
-                found.append("transposed_square")
-            if (str(name).startswith("y2") and np.any(want < -tiny)
-                    and _close(got, np.maximum(want, 0), rtol, atol)):
-                found.append("output_relu")
-            if got.ndim == 1 and got.size >= 2 and not found:
-                if _close(got[:-1], want[1:], rtol, atol):
-                    found.append("history_shifted")
-                elif _close(got[:1], want[:1], rtol, atol):
-                    found.append("update_order")
-        zero = np.abs(want) <= tiny
-        wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
-        if not found and _has_relu(name) and np.any(zero & wrong):
-            found.append("relu_mask_missing")
-        if not found and _has_relu(name) and np.any(~zero & (np.abs(got) <= tiny) & wrong):
-            found.append("relu_mask_wrong")
-        diff = float(np.max(np.abs(got - want))) if got.size else 0.0
-    hints = []
+        if not found and np.any(~np.isfinite(got) & np.isfinite(want)):
+            found = ["not_finite"]
+        if not found:
+            found = _diagnose_values(name, got, want, sizes, rtol, atol, _numeric_inputs(inputs))
+        diff = float(np.max(np.abs(got - want))) if got.size and got.shape == want.shape else 0.0
+    texts = []
     for item in found or ["values"]:
-        code, info = item if isinstance(item, tuple) else (item, {})
+        code, extra = item if isinstance(item, tuple) else (item, {})
         if code == "transposed_square":
-            hints.append(("transposed", f"{name} equals the TRANSPOSE of the expected value: check "
-                          "the order of the factors in the matrix product"))
-            continue
-        hints.append((code, _hint(code, name, diff=diff, **info)))
-    return hints
+            code, text = "transposed", (f"{name} equals the TRANSPOSE of the expected value: check "
+                                        "the order of the factors in the matrix product")
+        else:
+            text = _hint(code, name, diff=diff, **info, **extra)
+        if hints and code in hints:
+            text = str(hints[code])
+        texts.append((code, text))
+    return texts
 
 
-def compare(got, expected, names=None, rtol=1e-6, atol=1e-9, sizes=()):
+def _diagnose_values(name, got, want, sizes, rtol, atol, inputs):
+    """The codes of a same-shape, finite mismatch (see ``diagnose``)."""
+    found = []
+    scale = float(np.max(np.abs(want))) if want.size else 0.0
+    tiny = atol + 1e-12 * scale
+    if scale > tiny:
+        if _close(got, -want, rtol, atol):
+            found.append("sign")
+        if _close(got, 2 * want, rtol, atol):
+            found.append("factor_2")
+        if _close(got, want / 2, rtol, atol):
+            found.append("half")
+        for q in sorted(set(int(q) for q in sizes)):
+            if q >= 2 and (_close(got, want / q, rtol, atol) or _close(got, want * q, rtol, atol)):
+                how = "divided by" if _close(got, want / q, rtol, atol) else "multiplied by"
+                found.append(("mean_not_sum", dict(q=q, how=how)))
+                break
+        if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got, want.T, rtol, atol):
+            found.append("transposed_square")
+        if (str(name).startswith("y2") and np.any(want < -tiny)
+                and _close(got, np.maximum(want, 0), rtol, atol)):
+            found.append("output_relu")
+        if got.ndim == 1 and got.size >= 2 and not found:
+            if _close(got[:-1], want[1:], rtol, atol):
+                found.append("history_shifted")
+            elif _close(got[:1], want[:1], rtol, atol):
+                found.append("update_order")
+        if not found and inputs:
+            found += _input_mistakes(got, want, inputs, rtol, atol)
+        if not found and got.size >= 2 and np.all(np.abs(got) <= tiny):
+            found.append("zeros")
+    zero = np.abs(want) <= tiny
+    wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
+    if not found and _has_relu(name) and np.any(zero & wrong):
+        found.append("relu_mask_missing")
+    if not found and _has_relu(name) and np.any(~zero & (np.abs(got) <= tiny) & wrong):
+        found.append("relu_mask_wrong")
+    return found
+
+
+def compare(got, expected, names=None, rtol=1e-6, atol=1e-9, sizes=(), inputs=None, hints=None):
     """Compare the outputs of one call with the expected ones.
 
     ``got`` and ``expected`` are sequences of outputs (numbers or arrays). Returns a list of
     mismatches, each ``{"output": name, "codes": [...], "message": text}``; empty if all match.
+    ``inputs`` and ``hints`` are passed on to ``diagnose``.
     """
     expected = list(expected)
     names = list(names) if names else [f"output {i + 1}" for i in range(len(expected))]
@@ -264,12 +356,13 @@ def compare(got, expected, names=None, rtol=1e-6, atol=1e-9, sizes=()):
         want = _as_float_array(want, name)
         if _close(value, want, rtol, atol):
             continue
-        hints = diagnose(name, value, want, sizes=sizes, rtol=rtol, atol=atol)
+        found = diagnose(name, value, want, sizes=sizes, rtol=rtol, atol=atol, inputs=inputs,
+                         hints=hints)
         lines = [f"output {name} is wrong",
                  f"  expected (shape {want.shape}): {_show(want)}",
                  f"  got      (shape {value.shape}): {_show(value)}"]
-        lines += [f"  hint [{code}]: {text}" for code, text in hints]
-        mismatches.append({"output": name, "codes": [code for code, _ in hints],
+        lines += [f"  hint [{code}]: {text}" for code, text in found]
+        mismatches.append({"output": name, "codes": [code for code, _ in found],
                            "message": "\n".join(lines)})
     return mismatches
 
@@ -334,13 +427,15 @@ def _func_name(func):
     return getattr(func, "__name__", type(func).__name__)
 
 
-def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9):
+def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None):
     """Call ``func(**args)`` on copies of ``args`` and compare its outputs with ``expect``.
 
     ``outputs`` names the outputs; ``expect`` holds one expected value per output (a lone value
     if there is one output). Fails (AssertionError with hints) on wrong outputs or if ``func``
     modified its arguments. In record mode the arguments named in ``vary`` are replaced by random
-    values of the same shape and the outcome is emitted for the grader instead.
+    values of the same shape and the outcome is emitted for the grader instead. ``hints``
+    (optional) maps mistake codes to this test's own wording of their hint; in record mode it
+    travels in the payload as ``"hints"`` (the key is present only when given).
     """
     outputs = (outputs,) if isinstance(outputs, str) else tuple(outputs)
     test = _STATE["test"]
@@ -357,6 +452,8 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9):
         payload = {"test": test, "call": call, "func": _func_name(func),
                    "args": {k: encode(v) for k, v in args.items()}, "outputs": None, "error": None,
                    "mutated": [], "rtol": rtol, "atol": atol, "names": list(outputs)}
+        if hints:
+            payload["hints"] = {str(k): str(v) for k, v in dict(hints).items()}
         try:
             result = func(**passed)
             payload["outputs"] = [encode(v) for v in _split(result, len(outputs))]
@@ -374,7 +471,7 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9):
     _STATE["in_func"] = False
     expected = _split(expect, len(outputs))
     mismatches = compare(_split(result, len(outputs)), expected, names=outputs, rtol=rtol,
-                         atol=atol, sizes=batch_sizes(args))
+                         atol=atol, sizes=batch_sizes(args), inputs=before, hints=hints)
     mutated = [k for k in args if _changed(before[k], passed[k])]
     if not mismatches and not mutated:
         return None
@@ -391,6 +488,106 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9):
                      "(w1 = w1.copy()) or write w1 = w1 - ... instead of w1 -= ...")
     _STATE["codes"] = codes
     raise AssertionError("\n".join(lines)) from None
+
+
+def _path(path):
+    """``"layers.0.W"`` -> ``["layers", 0, "W"]`` (digits index a list)."""
+    return [int(part) if part.isdigit() else part for part in str(path).split(".")]
+
+
+def _get(obj, path):
+    for part in _path(path):
+        if isinstance(part, int):
+            obj = obj[part]
+        elif not hasattr(obj, part):
+            raise AttributeError(f"{type(obj).__name__} object has no attribute {part!r} (the "
+                                 f"tests read {path!r}: keep the names of the lab's contract)")
+        else:
+            obj = getattr(obj, part)
+    return obj
+
+
+def _set(obj, path, value):
+    *parents, last = _path(path)
+    for part in parents:
+        obj = obj[part] if isinstance(part, int) else getattr(obj, part)
+    if isinstance(last, int):
+        obj[last] = value
+    else:
+        setattr(obj, last, value)
+
+
+def _assignments(spec):
+    """``("W", "b")`` or ``{"W1": "layers.0.W"}`` as a list of (argument, attribute path)."""
+    if isinstance(spec, dict):
+        return list(spec.items())
+    return [(name, name) for name in ((spec,) if isinstance(spec, str) else spec)]
+
+
+class method:
+    """A function of keyword arguments that runs methods of an object, for ``check``.
+
+    ``method(target, name, init=(), attrs=(), before=(), call=(), fixed=None,
+    returns=("return",))`` builds, at every call with keyword arguments ``kw``:
+
+    1. the object: ``target(*init)`` if ``target`` is a class, else a deep copy of the object
+       ``target`` (``init`` is deep-copied too, so a random generator in it gives the same
+       numbers at every call);
+    2. sets attributes from arguments: ``attrs`` is a list of argument names (each sets the
+       attribute of the same name) or a dict ``{argument: "attribute.path"}`` (a path may index
+       lists: ``"layers.0.W"``); the object gets copies, so it may update them in place;
+    3. runs ``before``, a list of steps: ``("forward", "x")`` calls ``obj.forward(kw["x"])``;
+       a dict sets attributes as in ``attrs``;
+    4. calls the method ``name`` with the arguments named in ``call`` (positionally) and the
+       keyword arguments ``fixed`` (deep-copied); ``name`` may also be a function, called as
+       ``name(obj, ...)``, and ``None`` only builds the object;
+    5. returns what ``returns`` names: ``"return"`` is the return value, anything else an
+       attribute path read after the call (one value, or a tuple of several).
+
+    Its ``__name__`` (used in messages and by the grader) is ``"Class.method"``, the function's
+    name, or the class name when it only builds the object.
+    """
+
+    def __init__(self, target, name=None, init=(), attrs=(), before=(), call=(), fixed=None,
+                 returns=("return",)):
+        self.target, self.name, self.init = target, name, tuple(init)
+        self.attrs = _assignments(attrs)
+        self.before = list(before)
+        self.call = (call,) if isinstance(call, str) else tuple(call)
+        self.fixed = dict(fixed or {})
+        self.returns = (returns,) if isinstance(returns, str) else tuple(returns)
+        owner = target.__name__ if isinstance(target, type) else type(target).__name__
+        if name is None:
+            self.__name__ = owner
+        elif callable(name):
+            self.__name__ = getattr(name, "__name__", owner)
+        else:
+            self.__name__ = f"{owner}.{name}"
+
+    def __call__(self, **kw):
+        if isinstance(self.target, type):
+            obj = self.target(*_copy.deepcopy(self.init))
+        else:
+            obj = _copy.deepcopy(self.target)
+        for arg, path in self.attrs:
+            _set(obj, path, _copy.deepcopy(kw[arg]))
+        for step in self.before:
+            if isinstance(step, dict):
+                for arg, path in _assignments(step):
+                    _set(obj, path, _copy.deepcopy(kw[arg]))
+                continue
+            step = (step,) if isinstance(step, str) else tuple(step)
+            getattr(obj, step[0])(*[kw[arg] for arg in step[1:]])
+        result = None
+        if self.name is not None:
+            values = [kw[arg] for arg in self.call]
+            fixed = _copy.deepcopy(self.fixed)
+            if callable(self.name):
+                result = self.name(obj, *values, **fixed)
+            else:
+                result = getattr(obj, self.name)(*values, **fixed)
+        found = [result if item == "return" else _get(obj, item) for item in self.returns]
+        return found[0] if len(found) == 1 else tuple(found)
 
 
 class graded:

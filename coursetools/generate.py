@@ -31,7 +31,8 @@ def student_source(source: str, regions: list[markers.Region]) -> str:
     """A code cell's source with its solution regions replaced by the student's TODO."""
     lines = source.split("\n")
     for region in sorted(regions, key=lambda r: r.begin, reverse=True):
-        what = f"{region.function}: not implemented yet" if region.function else "not implemented yet"
+        name = region.qualname or region.function
+        what = f"{name}: not implemented yet" if name else "not implemented yet"
         lines[region.begin: region.end + 1] = [
             region.indent + markers.TODO_LINE,
             region.indent + f'raise NotImplementedError("{what}")']

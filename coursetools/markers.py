@@ -6,7 +6,7 @@ use these markers (the README of this package documents them for authors):
 - ``### BEGIN SOLUTION`` / ``### END SOLUTION`` on lines of their own: the lines between them are
   the solution. The student copy shows ``# TODO: your code here`` and
   ``raise NotImplementedError("<function>: not implemented yet")`` instead, at the marker's
-  indentation (``<function>`` is the enclosing ``def``).
+  indentation (``<function>`` is the enclosing ``def``, as ``Class.method`` inside a class).
 - A cell whose first line is ``### BEGIN HIDDEN TESTS`` and whose last line is
   ``### END HIDDEN TESTS`` holds hidden tests: the student copy does not have it.
 - Any other line starting with ``###`` in a code cell is an unknown marker, and unbalanced or
@@ -32,6 +32,7 @@ TODO_LINE = "# TODO: your code here"
 
 _GRADED = re.compile(r"""^\s*with\s+graded\(\s*(["'])(?P<id>[^"']+)\1""", re.M)
 _DEF = re.compile(r"^(?P<indent>\s*)def\s+(?P<name>\w+)\s*\(")
+_CLASS = re.compile(r"^(?P<indent>\s*)class\s+(?P<name>\w+)\s*[(:]")
 
 KINDS = ("markdown", "raw", "checks", "hidden", "solution", "test", "code")
 
@@ -54,11 +55,16 @@ class MarkerError(ValueError):
 
 @dataclass
 class Region:
-    """One solution region: marker lines ``begin`` and ``end`` (0-based line indices)."""
+    """One solution region: marker lines ``begin`` and ``end`` (0-based line indices).
+
+    ``function`` is the name of the enclosing ``def``; ``qualname`` is ``Class.method`` when
+    that ``def`` is a method, else the same as ``function``.
+    """
     begin: int
     end: int
     indent: str
     function: str | None
+    qualname: str | None = None
 
 
 @dataclass
@@ -91,6 +97,21 @@ def _enclosing_function(lines: list[str], begin: int, indent: str) -> str | None
     return None
 
 
+def _qualified_name(lines: list[str], begin: int, indent: str) -> str | None:
+    """``Class.method`` for a region in a method, the function's name otherwise."""
+    for number in range(begin - 1, -1, -1):
+        match = _DEF.match(lines[number])
+        if match and len(match["indent"]) < len(indent):
+            for line in reversed(lines[:number]):
+                outer = _CLASS.match(line) or _DEF.match(line)
+                if outer and len(outer["indent"]) < len(match["indent"]):
+                    if _CLASS.match(line):
+                        return f"{outer['name']}.{match['name']}"
+                    break
+            return match["name"]
+    return None
+
+
 def solution_regions(source: str) -> list[Region]:
     """The solution regions of a code cell's source (no hidden-test markers allowed)."""
     lines = source.split("\n")
@@ -111,7 +132,8 @@ def solution_regions(source: str) -> list[Region]:
                 raise MarkerError(f"{END_SOLUTION!r} is not indented like its {BEGIN_SOLUTION!r}",
                                   line=number + 1)
             regions.append(Region(open_at[0], number, open_at[1],
-                                  _enclosing_function(lines, open_at[0], open_at[1])))
+                                  _enclosing_function(lines, open_at[0], open_at[1]),
+                                  _qualified_name(lines, open_at[0], open_at[1])))
             open_at = None
     if open_at is not None:
         raise MarkerError(f"{BEGIN_SOLUTION!r} is never closed", line=open_at[0] + 1)

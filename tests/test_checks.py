@@ -280,3 +280,163 @@ def test_the_checks_cell_works_on_its_own(capsys):
     assert namespace["np"] is np
     exec("def f(x):\n    return abs(x)\nwith graded('t', points=1):\n    check(f, dict(x=-2.0), 2.0, 'y')\nsummary()", namespace)
     assert "Total: 1/1 points" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- mistakes seen against the inputs
+G = RNG.normal(size=(4, 3))
+
+
+@pytest.mark.parametrize("got, expected, inputs, code", [
+    (G, G * 0.2, dict(u=G + 1, grad_z=G), "derivative_missing"),   # the incoming gradient, unchanged
+    (W, W - 0.1, dict(W=W, dW=np.ones_like(W)), "unchanged"),        # a weight that was not updated
+    (G, G + np.array([[1.0, -2.0, 0.5]]), dict(x=G[:, :2], b=np.array([[1.0, -2.0, 0.5]])), "bias_missing"),
+    (G, G + np.array([[1.0, -2.0, 0.5]]), dict(b2=np.array([[1.0, -2.0, 0.5]])), "bias_missing"),
+])
+def test_mistakes_recognised_against_the_inputs(got, expected, inputs, code):
+    assert [c for c, _ in checks.diagnose("out", got, expected, inputs=inputs)] == [code]
+    assert checks.diagnose("out", got, expected) == checks.diagnose("out", got, expected, inputs={}), \
+        "without inputs nothing changes"
+    assert code in checks.MISTAKES
+
+
+def test_an_all_zero_array_is_reported_as_zeros_but_a_zero_number_as_a_mask():
+    assert codes("db", np.zeros((1, 3)), np.array([[1.0, -2.0, 0.5]])) == ["zeros"]
+    assert codes("grad_w1", 0.0, 3.0) == ["relu_mask_wrong"]          # lab 1: one dead unit
+
+
+def test_mean_not_sum_hint_follows_the_direction():
+    (code, text), = checks.diagnose("loss", 7.5 * 4, 7.5, sizes=(4,))
+    assert code == "mean_not_sum" and "1/N" in text and "4 times" in text
+    (code, text), = checks.diagnose("loss", 7.5 / 4, 7.5, sizes=(4,))
+    assert code == "mean_not_sum" and "divided by 4" in text
+
+
+def test_batch_sizes_also_come_from_d_or_y():
+    assert checks.batch_sizes(dict(y=np.zeros((6, 1)), d=np.zeros((6, 3)))) == [3, 6, 18]
+    assert checks.batch_sizes(dict(u=np.zeros((6, 3)), y=np.zeros((5, 1)))) == [5]
+
+
+def test_a_test_may_word_its_hints_itself(capsys):
+    hints = {"sign": "the delta of softmax with cross-entropy is y - d"}
+    (code, text), = checks.diagnose("grad_u", -G, G, hints=hints)
+    assert (code, text) == ("sign", hints["sign"])
+    with pytest.raises(AssertionError, match=r"hint \[sign\]: the delta of softmax"):
+        with checks.graded("t", points=1):
+            checks.check(lambda u: -u, dict(u=G), G, "grad_u", hints=hints)
+    calls = record("n", lambda: checks.check(lambda u: u, dict(u=G), G, "grad_u", hints=hints))
+    assert calls[0]["hints"] == hints
+    assert "hints" not in record("n", lambda: checks.check(lambda u: u, dict(u=G), G, "grad_u"))[0]
+
+
+# ----------------------------------------------------------------------------- method
+class Affine:
+    """A layer of the labs' contract: W (n_in, n_out), b (1, n_out), forward stores x."""
+
+    def __init__(self, n_in, n_out, rng):
+        self.W = rng.standard_normal((n_in, n_out))
+        self.b = np.zeros((1, n_out))
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, grad_u):
+        self.dW = self.x.T @ grad_u
+        self.db = grad_u.sum(axis=0, keepdims=True)
+        return grad_u @ self.W.T
+
+    def step(self, learning_rate):
+        self.W -= learning_rate * self.dW      # in place: allowed on the object's own copy
+        self.b -= learning_rate * self.db
+
+
+class Chain:
+    def __init__(self, layers):
+        self.layers = list(layers)
+
+    def step(self, learning_rate):
+        for layer in self.layers:
+            layer.step(learning_rate)
+
+
+def fit(net, x, learning_rate):
+    layer = net.layers[0]
+    layer.backward(layer.forward(x))
+    layer.step(learning_rate)
+    return float(np.sum(layer.W))
+
+
+B = RNG.normal(size=(1, 5))
+
+
+def test_method_builds_sets_runs_and_returns():
+    backward = checks.method(Affine, "backward", init=(3, 5, np.random.default_rng(0)),
+                             attrs=("W", "b"), before=[("forward", "x")], call=("grad_u",),
+                             returns=("return", "dW", "db"))
+    assert backward.__name__ == "Affine.backward"
+    args = dict(W=W1, b=B, x=X, grad_u=np.ones((4, 5)))
+    grad_x, dW, db = backward(**args)
+    assert np.allclose(grad_x, np.ones((4, 5)) @ W1.T) and np.allclose(dW, X.T @ np.ones((4, 5)))
+    assert np.allclose(db, np.full((1, 5), 4.0))
+    with checks.graded("m", points=1):
+        checks.check(backward, args, (grad_x, dW, db), ("grad_x", "dW", "db"))
+
+
+def test_method_init_only_and_the_same_random_numbers_at_every_call():
+    build = checks.method(Affine, init=(2, 3, np.random.default_rng(7)), returns=("W", "b"))
+    assert build.__name__ == "Affine"
+    first, second = build(), build()
+    assert np.array_equal(first[0], second[0])
+    assert np.array_equal(first[0], np.random.default_rng(7).standard_normal((2, 3)))
+
+
+def test_method_on_an_object_with_paths_steps_and_a_function():
+    net = Chain([Affine(3, 5, np.random.default_rng(1))])
+    step = checks.method(net, "step", attrs={"W1": "layers.0.W", "b1": "layers.0.b"},
+                         before=[{"dW1": "layers.0.dW", "db1": "layers.0.db"}],
+                         call=("learning_rate",), returns=("layers.0.W", "layers.0.b"))
+    assert step.__name__ == "Chain.step"
+    args = dict(W1=W1, b1=B, dW1=np.ones_like(W1), db1=np.ones_like(B), learning_rate=0.5)
+    with checks.graded("step", points=1):    # in-place updates of the object's copies are fine
+        checks.check(step, args, (W1 - 0.5, B - 0.5), ("W1", "b1"))
+    assert fit.__name__ == checks.method(net, fit, call=("x", "learning_rate")).__name__
+    total = checks.method(net, fit, attrs={"W1": "layers.0.W"}, call=("x", "learning_rate"))
+    assert np.isfinite(total(W1=W1, x=X, learning_rate=0.1))
+    assert np.array_equal(net.layers[0].b, np.zeros((1, 5))), "the object itself is never touched"
+
+
+def test_method_reports_a_missing_attribute_and_a_not_implemented_method():
+    class Lazy(Affine):
+        def backward(self, grad_u):
+            return grad_u @ self.W.T            # forgets to store dW and db
+
+    lazy = checks.method(Lazy, "backward", init=(3, 5, np.random.default_rng(0)),
+                         before=[("forward", "x")], call=("grad_u",), returns=("return", "dW"))
+    with pytest.raises(AttributeError, match="no attribute 'dW'"):
+        lazy(x=X, grad_u=np.ones((4, 5)))
+
+    class Todo(Affine):
+        def forward(self, x):
+            raise NotImplementedError("Todo.forward: not implemented yet")
+
+    with pytest.raises(NotImplementedError):
+        with checks.graded("todo", points=1):
+            checks.check(checks.method(Todo, "forward", init=(3, 5, np.random.default_rng(0)),
+                                       call=("x",)), dict(x=X), X, "u")
+    assert checks.results()[-1]["codes"] == ["not_implemented"]
+
+
+def test_method_in_record_mode_varies_the_attributes():
+    backward = checks.method(Affine, "backward", init=(3, 5, np.random.default_rng(0)),
+                             attrs=("W", "b"), before=[("forward", "x")], call=("grad_u",),
+                             returns=("dW", "db"))
+
+    def body():
+        with checks.graded("rec", points=1):
+            checks.check(backward, dict(W=W1, b=B, x=X, grad_u=np.ones((4, 5))), None,
+                         ("dW", "db"), vary=("W", "x", "grad_u"))
+    call, end = record("n2", body)
+    assert call["func"] == "Affine.backward" and call["error"] is None and end["error"] is None
+    args = {k: checks.decode(v) for k, v in call["args"].items()}
+    dW, db = (checks.decode(o) for o in call["outputs"])
+    assert np.allclose(dW, args["x"].T @ args["grad_u"]) and np.allclose(db, args["grad_u"].sum(0))

@@ -30,6 +30,18 @@ def test_regions_know_their_lines_indentation_and_function():
     assert markers.solution_regions("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")[0].function is None
 
 
+def test_a_region_in_a_method_is_named_class_dot_method():
+    source = ("class Linear:\n    def __init__(self, n_in):\n        ### BEGIN SOLUTION\n"
+              "        self.n = n_in\n        ### END SOLUTION\n\n    def forward(self, x):\n"
+              "        ### BEGIN SOLUTION\n        return x\n        ### END SOLUTION\n\n\n"
+              "def train(net):\n    def inner():\n        ### BEGIN SOLUTION\n        pass\n"
+              "        ### END SOLUTION\n")
+    regions = markers.solution_regions(source)
+    assert [r.function for r in regions] == ["__init__", "forward", "inner"]
+    assert [r.qualname for r in regions] == ["Linear.__init__", "Linear.forward", "inner"]
+    assert markers.solution_regions(SOLUTION)[0].qualname == "f"
+
+
 @pytest.mark.parametrize("source, kind, tests", [
     (SOLUTION, "solution", []),
     (HIDDEN, "hidden", ["h"]),
