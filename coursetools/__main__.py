@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write nothing; exit 1 if labs/ or a checks cell is out of date")
     labs.add_argument("--root", default=".", help="the repository (default: current folder)")
     labs.set_defaults(run=_labs)
+    from coursetools.grading import cli as grading_cli
+
+    grading_cli.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,136 @@
+"""The class report: one self-contained HTML page (inline SVG, inline CSS, no script, no link).
+
+It answers the instructor's questions after a batch: how are the scores spread (a histogram),
+which submissions need a look (statuses), which tests failed most, and which *mistakes* the
+class made (the mistake codes of ``diagnose``: a missing ReLU mask, a factor 2, a flipped sign):
+for each test and each code, how many students hit it. The page opens offline; everything that
+comes from a student (ids, statuses) is HTML-escaped.
+"""
+from __future__ import annotations
+
+import collections
+import html
+import statistics
+from pathlib import Path
+
+from coursetools.grading.compare import mistake_text
+from coursetools.grading.gradebook import fmt
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+td.zero { color: #aaa; }
+caption { text-align: left; font-weight: bold; margin-bottom: 0.3em; }
+.note { color: #555; }
+"""
+
+
+def histogram_svg(scores: list[float], max_points: float, width=640, height=300) -> str:
+    """Bars of how many students got each score (one bar per point, or 20 bins)."""
+    top = max(max_points, max(scores, default=0), 1)
+    integral = float(top).is_integer() and top <= 40 and all(float(x).is_integer() for x in scores)
+    bins, step = (int(top) + 1, 1.0) if integral else (20, top / 20)
+    counts = [0] * bins
+    for score in scores:
+        counts[min(bins - 1, int(score / step))] += 1
+    left, bottom, right, top_margin = 50, 45, 15, 30
+    plot_w, plot_h = width - left - right, height - bottom - top_margin
+    highest = max(counts + [1])
+    bar_w = plot_w / bins
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="Histogram of the scores">',
+             f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">'
+             f'Score distribution ({len(scores)} submissions)</text>']
+    for tick in range(0, highest + 1, max(1, highest // 5)):
+        y = top_margin + plot_h - plot_h * tick / highest
+        parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" font-size="11" '
+                     f'text-anchor="end">{tick}</text>')
+    for index, count in enumerate(counts):
+        x = left + index * bar_w
+        h = plot_h * count / highest
+        low = index * step
+        label = fmt(low) if integral else f"{low:.1f}–{low + step:.1f}"
+        parts.append(f'<rect x="{x + 1:.1f}" y="{top_margin + plot_h - h:.1f}" '
+                     f'width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" fill="#4a7ab5">'
+                     f'<title>{html.escape(label)} points: {count} students</title></rect>')
+        if bins <= 25 or index % 2 == 0:
+            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top_margin + plot_h + 14}" '
+                         f'font-size="11" text-anchor="middle">{html.escape(label)}</text>')
+    parts += [f'<line x1="{left}" x2="{left + plot_w}" y1="{top_margin + plot_h}" '
+              f'y2="{top_margin + plot_h}" stroke="#333"/>',
+              f'<text x="{left + plot_w / 2}" y="{height - 8}" text-anchor="middle" '
+              f'font-size="12">points (of {fmt(max_points)})</text>',
+              f'<text transform="translate(14 {top_margin + plot_h / 2}) rotate(-90)" '
+              f'text-anchor="middle" font-size="12">students</text>', "</svg>"]
+    return "\n".join(parts)
+
+
+def _table(caption, header, rows) -> str:
+    out = [f"<table><caption>{html.escape(caption)}</caption><tr>"
+           + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>"]
+    for row in rows:
+        cells = []
+        for value in row:
+            css = ' class="zero"' if value == 0 else ""
+            cells.append(f"<td{css}>{html.escape(str(value))}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def render(outcome) -> str:
+    lab, subs = outcome.lab, outcome.submissions
+    scores = [s.points for s in subs]
+    graded = [s for s in subs if s.folder is not None]
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             f"<title>Class report: {html.escape(lab.lab_id)}</title><style>{CSS}</style>"
+             "</head><body>", f"<h1>Class report: {html.escape(lab.lab_id)}</h1>"]
+    if scores:
+        parts.append(f"<p>{len(subs)} submissions, {len(graded)} executed. Median "
+                     f"{fmt(statistics.median(scores))}, mean {statistics.mean(scores):.2f}, "
+                     f"best {fmt(max(scores))} of {fmt(outcome.max_points)} points.</p>")
+    else:
+        parts.append("<p>No submissions.</p>")
+    parts.append(histogram_svg(scores, outcome.max_points))
+
+    statuses = collections.Counter(reason for s in subs for reason in (s.status or ["ok"]))
+    parts.append(_table("Statuses (a submission can have several)", ["status", "submissions"],
+                        statuses.most_common()))
+
+    per_test = {t: collections.Counter() for t in lab.test_ids}
+    students_per_code = collections.defaultdict(set)
+    passed = collections.Counter()
+    for sub in subs:
+        if sub.folder is None:
+            continue
+        for test in sub.tests:
+            if test.passed:
+                passed[test.test] += 1
+            for code in test.codes:
+                per_test[test.test][code] += 1
+                students_per_code[code].add(sub.student)
+    codes = sorted(students_per_code, key=lambda c: (-len(students_per_code[c]), c))
+    rows = []
+    for test in lab.test_ids:
+        rows.append([test, "hidden" if lab.is_hidden(test) else "visible",
+                     passed[test], len(graded) - passed[test]]
+                    + [per_test[test][c] for c in codes])
+    parts.append(_table("Tests: students who passed, failed, and hit each mistake code",
+                        ["test", "kind", "passed", "failed", *codes], rows))
+    parts.append(_table("Mistake codes", ["code", "meaning", "students"],
+                        [[c, mistake_text(outcome.harness, c), len(students_per_code[c])]
+                         for c in codes]))
+    parts.append(_table("Submissions", ["student", "points", "status"],
+                        [[s.student, fmt(s.points), s.status_text]
+                         for s in sorted(subs, key=lambda s: s.student)]))
+    parts.append("<p class='note'>Generated by <code>python -m coursetools grade</code>.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write(outcome, path: Path) -> None:
+    Path(path).write_text(render(outcome), encoding="utf-8")

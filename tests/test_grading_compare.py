@@ -1,0 +1,123 @@
+"""coursetools.grading.compare: a student's recorded results judged against the reference's.
+
+Synthetic results (as the plugin delivers them) exercise each rule without a kernel.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from coursetools import checks
+from coursetools.grading import compare
+
+HARNESS = compare.load_harness(Path(checks.__file__).read_text(encoding="utf-8"))
+ARGS = {"x": checks.encode(2.0), "w": checks.encode(-0.5)}
+
+
+def call(outputs, test="t", index=0, **extra):
+    payload = {"test": test, "call": index, "func": "f", "args": copy.deepcopy(ARGS),
+               "outputs": None if outputs is None else [checks.encode(v) for v in outputs],
+               "error": None, "mutated": [], "rtol": 1e-6, "atol": 1e-9, "names": ["a", "b"]}
+    payload.update(extra)
+    return payload
+
+
+def end(test="t", error=None, points=2):
+    return {"test": test, "points": points, "event": "end", "error": error}
+
+
+def cell(*payloads, tests=("t",), errors=(), failure=None):
+    return {"meta": {"role": "test", "tests": list(tests)}, "payloads": list(payloads),
+            "errors": list(errors), "failure": failure}
+
+
+REF = compare.Reference(points=2.0, calls=[call([1.0, -3.0])], hidden=False)
+
+
+def judge(*cells, ref=REF):
+    records = compare.group(list(cells))
+    return compare.score_test(HARNESS, "t", ref, records.get("t"))
+
+
+def test_matching_results_earn_the_points():
+    result = judge(cell(call([1.0 + 1e-9, -3.0]), end()))
+    assert result.passed and result.earned == 2.0
+
+
+def test_wrong_values_get_diagnosed():
+    result = judge(cell(call([2.0, -6.0]), end()))
+    assert result.earned == 0 and "factor_2" in result.codes
+    assert "expected" in result.details[0] and "f(x=2, w=-0.5)" in result.details[0]
+
+
+def test_points_and_tolerances_come_from_the_reference_not_the_student():
+    forged = call([5.0, 5.0], rtol=1e9, atol=1e9)
+    result = judge(cell(forged, end(points=100)))
+    assert result.earned == 0
+
+
+def test_other_inputs_than_the_official_ones_are_tampering():
+    result = judge(cell(call([1.0, -3.0], args={"x": checks.encode(0.5), "w": ARGS["w"]}),
+                        end()))
+    assert result.codes == ["tampering"] and result.earned == 0
+
+
+@pytest.mark.parametrize("cells", [
+    [cell(call([1.0, -3.0]), call([1.0, -3.0]), end())],                 # emitted twice
+    [cell(call([1.0, -3.0]), call([1.0, -3.0], index=1), end())],        # an extra call
+    [cell(call([1.0, -3.0]), end(), end())],                             # two end events
+    [cell(call([1.0, -3.0]), end(), call([9.0], test="other"))],         # another test's id
+])
+def test_forged_results_are_tampering(cells):
+    result = judge(*cells)
+    assert result.codes == ["tampering"] and result.earned == 0
+
+
+def test_results_from_another_cell_do_not_count():
+    stray = {"meta": {"role": "definitions"}, "payloads": [call([1.0, -3.0]), end()],
+             "errors": [], "failure": None}
+    result = judge(stray, cell(end()))
+    assert result.earned == 0 and result.codes == ["no_result"]
+
+
+@pytest.mark.parametrize("record, code", [
+    (cell(failure="timeout"), "timeout"),
+    (cell(errors=[{"ename": "GradingTimeout", "evalue": "too long"}]), "timeout"),
+    (cell(failure="kernel died"), "crash"),
+    (cell(end(error="NameError: name 'f' is not defined")), "missing_function"),
+    (cell(call(None, error="NotImplementedError: f: not implemented yet"), end()),
+     "not_implemented"),
+    (cell(call(None, error="ValueError: shapes do not align"), end()), "exception"),
+    (cell(call([1.0]), end()), "wrong_type"),
+    (cell(call([1.0, -3.0], mutated=["x"]), end()), "mutates_input"),
+    (cell(end()), "no_result"),
+])
+def test_each_failure_has_its_code(record, code):
+    result = judge(record)
+    assert code in result.codes and result.earned == 0
+
+
+def test_hidden_tests_get_hints_without_inputs_or_values():
+    ref = compare.Reference(points=3.0, calls=[call([1.0, -3.0])], hidden=True)
+    result = judge(cell(call([-1.0, 3.0]), end()), ref=ref)
+    assert "sign" in result.codes
+    assert result.hints and all("x=" not in h and "-3" not in h for h in result.hints)
+    result = judge(cell(call(None, error="ValueError: x has shape (7, 3)"), end()), ref=ref)
+    assert result.hints == ["f raised ValueError"]
+
+
+def test_reference_failures_stop_grading():
+    class Lab:
+        path = Path("lab.ipynb")
+        test_cells = [type("T", (), {"tests": ["t"], "hidden": False, "index": 3})()]
+
+    good = [cell(call([1.0, -3.0]), end())]
+    assert compare.reference(Lab, good)["t"].points == 2.0
+    for broken in ([cell(call(None, error="ValueError: no"), end())],
+                   [cell(call([1.0, -3.0]), end(error="AssertionError: x"))],
+                   [cell(call([1.0, -3.0]))],
+                   [cell(failure="timeout")], []):
+        with pytest.raises(compare.ReferenceError):
+            compare.reference(Lab, broken)
