@@ -27,6 +27,9 @@ from coursetools.grading import compare, extract, gradebook, lab as labmod, note
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = "instructor"
+# nbval's own cell timeout, beyond the guard's (--timeout): only reached if the student's code
+# disables the guard's alarm, or if the machine is badly overloaded.
+HARD_TIMEOUT_MARGIN = 60.0
 
 
 class GradingError(Exception):
@@ -119,6 +122,14 @@ def _extract(sub: Submission, nb, lab: labmod.Lab) -> None:
             sub.status.append(f"missing function {function}")
 
 
+def _setup_failed(cells: list[dict], expected: int) -> bool:
+    """True if the notebook's results are incomplete or its setup cell did not run cleanly."""
+    if len(cells) < expected:
+        return True
+    return any(c.get("meta", {}).get("role") == "setup" and (c.get("failure") or c.get("errors"))
+               for c in cells)
+
+
 def _runtime_status(sub: Submission) -> None:
     """Statuses that only the execution reveals."""
     texts = []
@@ -133,7 +144,7 @@ def _runtime_status(sub: Submission) -> None:
             sub.status.append("error while defining")
         if cell.get("meta", {}).get("role") == "setup" and (cell.get("failure")
                                                              or cell.get("errors")):
-            sub.status.append("kernel failed to start")
+            sub.status.append("grading setup failed")
     joined = "\n".join(texts)
     if "timeout" in texts or "GradingTimeout" in joined:
         sub.status.append("timeout")
@@ -194,8 +205,17 @@ def grade(lab_id: str, submissions: Path, out: Path, *, instructor: Path | None 
             _extract(sub, nb, lab)
             sub.folder = f"s{number:04d}"
             build(sub.folder, sub.cells)
+        hard_timeout = timeout + HARD_TIMEOUT_MARGIN
         _, results = runner.run(work, cells_per_notebook, jobs=jobs,
-                                cell_timeout=timeout + 15, progress=progress)
+                                cell_timeout=hard_timeout, progress=progress)
+        # A notebook whose setup did not even run (an overloaded machine, a kernel that did
+        # not start) is run once more, alone: that is the grader's problem, not the student's.
+        again = {name: count for name, count in cells_per_notebook.items()
+                 if _setup_failed(results.get(name, []), count)}
+        if again:
+            _, retried = runner.run(work, again, jobs=1, cell_timeout=hard_timeout,
+                                    progress=progress)
+            results.update(retried)
         try:
             refs = compare.reference(lab, results.get(REFERENCE, []))
         except compare.ReferenceError as error:

@@ -40,24 +40,26 @@ def _environment(extra: dict[str, str]):
 
 def run(workdir: Path, cells_per_notebook: dict[str, int], *, jobs: int, cell_timeout: float,
         progress: bool = True) -> tuple[int, dict[str, list[dict]]]:
-    """Execute every ``<workdir>/<name>/grade.ipynb``; returns (pytest exit code, results)."""
+    """Execute ``<workdir>/<name>/grade.ipynb`` for each name; returns (exit code, results)."""
     workdir = Path(workdir)
     ini = workdir / "pytest.ini"
     ini.write_text("[pytest]\naddopts =\n", encoding="utf-8")
-    args = [str(workdir), "-c", str(ini), "--rootdir", str(workdir),
+    paths = [str(workdir / name / "grade.ipynb") for name in sorted(cells_per_notebook)]
+    args = [*paths, "-c", str(ini), "--rootdir", str(workdir),
             "-p", "coursetools.grading.plugin", "-p", "no:cacheprovider", "-p", "no:warnings",
             "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout:g}",
             "--nbval-kernel-startup-timeout=120", "--color=no", "-q", "-rN", "--tb=short"]
-    if jobs > 1:
+    if jobs > 1 and len(paths) > 1:
         args += ["-n", str(jobs), "--dist", "loadscope"]
     else:
         args += ["-p", "no:xdist"]
+    jobs = min(jobs, len(paths))
     collector = plugin.Collector(cells_per_notebook, progress=progress)
     package_root = str(Path(__file__).resolve().parents[2])
     python_path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     log = workdir / "pytest.log"
     with _environment({**KERNEL_ENV, "PYTHONPATH": python_path}), \
-            open(log, "w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+            open(log, "a", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
         code = pytest.main(args, plugins=[collector])
     collector.finish()
     return int(code), collector.results
