@@ -21,7 +21,7 @@ NOTEBOOKS_EXECUTED := chapters solutions
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
                --nbval-kernel-startup-timeout=120 -n 2 --dist loadscope -p no:cacheprovider
 
-.PHONY: help venv browser book test serve labs clean-notebooks clean bench
+.PHONY: help venv browser book test serve labs clean-notebooks clean bench grade bench-grading
 
 help:
 	@echo "make book   build the site into _build/html"
@@ -30,6 +30,8 @@ help:
 	@echo "make labs   regenerate the student labs in labs/ from solutions/"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make bench  measure build and notebook times into benchmarks/results.json"
+	@echo "make grade LAB=lab1_scalar SUBMISSIONS=folder OUT=folder [INSTRUCTOR=notebook]"
+	@echo "            grade a folder of submitted notebooks (see chapters/instructor_guide.md)"
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -65,8 +67,23 @@ labs: venv
 clean-notebooks: venv
 	$(PY) -m coursetools clean-notebooks chapters labs solutions
 
-bench: venv
+bench: venv bench-grading
 	$(PY) -m benchmarks.run
+
+# Grading cost against bare execution of the same 100 notebooks: benchmarks/results-grading.json
+bench-grading: venv
+	$(PY) -m benchmarks.grading
+
+# Grade a folder of submissions: one *.ipynb per student. INSTRUCTOR (optional) is an
+# instructor notebook kept outside the repository (private hidden tests); JOBS and TIMEOUT
+# (seconds per cell) are optional too.
+grade: venv
+	@if [ -z "$(LAB)" ] || [ -z "$(SUBMISSIONS)" ] || [ -z "$(OUT)" ]; then \
+	  echo "usage: make grade LAB=lab1_scalar SUBMISSIONS=folder OUT=folder [INSTRUCTOR=notebook] [JOBS=n] [TIMEOUT=s]"; \
+	  exit 2; fi
+	$(PY) -m coursetools grade --lab "$(LAB)" --submissions "$(SUBMISSIONS)" --out "$(OUT)" \
+	  $(if $(INSTRUCTOR),--instructor "$(INSTRUCTOR)") $(if $(JOBS),--jobs $(JOBS)) \
+	  $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 clean:
 	rm -rf _build .pytest_cache
