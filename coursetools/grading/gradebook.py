@@ -97,6 +97,11 @@ def _from(harness, code: str) -> str:
 
 
 def write_feedback(outcome, folder: Path) -> None:
+    """One page per student; pages of an earlier run for students no longer there go away."""
     folder.mkdir(parents=True, exist_ok=True)
+    current = {f"{sub.student}.md" for sub in outcome.submissions}
+    for stale in folder.glob("*.md"):
+        if stale.name not in current:
+            stale.unlink()
     for sub in outcome.submissions:
         (folder / f"{sub.student}.md").write_text(feedback(outcome, sub), encoding="utf-8")
