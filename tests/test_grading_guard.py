@@ -56,6 +56,17 @@ attempt("socket", lambda: __import__("socket").create_connection(("127.0.0.1", 9
 attempt("ctypes", lambda: __import__("ctypes").CDLL(None))
 attempt("raise_limits", lambda: __import__("resource").setrlimit(
     __import__("resource").RLIMIT_AS, (-1, -1)))
+attempt("fork_exec", lambda: __import__("_posixsubprocess").fork_exec(
+    [b"/bin/true"], [b"/bin/true"], True, (), None, None, -1, -1, -1, -1, -1, -1, -1, -1,
+    True, False, -1, None, None, None, -1, None, False))
+def fresh(name):
+    sys.modules.pop(name, None)
+    return __import__(name)
+attempt("fresh_posixsubprocess", lambda: fresh("_posixsubprocess"))
+attempt("fresh_posix", lambda: fresh("posix").kill(os.getppid(), 0))
+attempt("pidfd", lambda: __import__("signal").pidfd_send_signal(os.pidfd_open(os.getppid()), 0))
+attempt("cffi", lambda: __import__("cffi").FFI().dlopen(None))
+attempt("remove_pathlike", lambda: os.remove(Sneaky()))
 print(json.dumps(outcome))
 '''
 

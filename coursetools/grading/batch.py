@@ -131,30 +131,30 @@ def _setup_failed(cells: list[dict], expected: int) -> bool:
 
 
 def _runtime_status(sub: Submission) -> None:
-    """Statuses that only the execution reveals."""
-    texts = []
+    """Statuses that only the execution reveals (from error *types*, never from messages)."""
+    failures, kinds = set(), set()
     for cell in sub.results:
+        role = cell.get("meta", {}).get("role")
         if cell.get("failure"):
-            texts.append(cell["failure"])
-        texts += [f"{e.get('ename')}: {e.get('evalue')}" for e in cell.get("errors", [])]
-        texts += [f"GradingPermissionError: {line}" for line in cell.get("guard", [])]
-        texts += [str(p.get("error")) for p in cell.get("payloads", []) if isinstance(p, dict)
-                  and p.get("error")]
-        if cell.get("meta", {}).get("role") == "definitions" and cell.get("errors"):
+            failures.add(cell["failure"])
+        kinds.update(str(e.get("ename")) for e in cell.get("errors", []))
+        kinds.update(str(p["error"]).split(":", 1)[0] for p in cell.get("payloads", [])
+                     if isinstance(p, dict) and p.get("error"))
+        if cell.get("guard"):
+            kinds.add("GradingPermissionError")
+        if role == "definitions" and cell.get("errors"):
             sub.status.append("error while defining")
-        if cell.get("meta", {}).get("role") == "setup" and (cell.get("failure")
-                                                             or cell.get("errors")):
+        if role == "setup" and (cell.get("failure") or cell.get("errors")):
             sub.status.append("grading setup failed")
-    joined = "\n".join(texts)
-    if "timeout" in texts or "GradingTimeout" in joined:
+    if "timeout" in failures or "GradingTimeout" in kinds:
         sub.status.append("timeout")
-    if "kernel died" in texts or "kernel dead" in texts:
+    if failures & {"kernel died", "kernel dead"}:
         sub.status.append("kernel died")
-    if "MemoryError" in joined:
+    if "MemoryError" in kinds:
         sub.status.append("memory limit")
-    if "GradingPermissionError" in joined:
+    if "GradingPermissionError" in kinds:
         sub.status.append("blocked by the guard")
-    if "SystemExit" in joined:
+    if "SystemExit" in kinds:
         sub.status.append("exit called")
     if any(code in t.codes for t in sub.tests for code in ("tampering", "no_result")):
         sub.status.append("tampering detected")

@@ -15,8 +15,14 @@ The guard makes each of those fail fast inside that one kernel:
   ``GradingTimeout`` (a ``KeyboardInterrupt``, so the test helpers let it through), and the
   next cells still run. nbval's own cell timeout stays as the backstop.
 
-An audit hook is not a sandbox (CPython says so itself): it raises the cost of cheating, and
-nothing the kernel reports is trusted by the grader anyway (see ``compare``).
+Some ways out raise no audit event at all (``_posixsubprocess.fork_exec``, ``pidfd`` signals,
+``cffi``): those functions are replaced and their modules may not be imported afresh.
+
+An audit hook is not a sandbox (CPython says so itself): code that manages to run native code
+(for example a shared library it writes and loads) gets past it. It raises the cost of cheating
+a lot, and nothing the kernel reports is trusted by the grader anyway (see ``compare``); for
+high-stakes grading, run the grader as a user who cannot read anything but the submissions
+and the instructor notebook, or in a container.
 
 This module is inlined verbatim into the setup cell (``notebook.setup_cell``), so it imports only
 the standard library, and everything happens inside ``install`` to leave the student's namespace
@@ -37,6 +43,7 @@ def install(allowed_roots, private_dir, memory_bytes, cell_seconds, preload=()):
     import signal
     import sys
     import tempfile
+    import threading
 
     prefix = GUARD_PREFIX
     # Cells' code objects are named after files in this folder (ipykernel's convention; the
@@ -80,15 +87,24 @@ def install(allowed_roots, private_dir, memory_bytes, cell_seconds, preload=()):
         "os.chroot", "os.setuid", "os.setgid", "os.mkfifo", "os.mknod", "os.link", "os.chown",
         "os.lchown", "os.chflags", "os.lchflags", "os.setxattr", "os.removexattr",
     }
+    # Modules that reach the operating system without raising audit events: a fresh import
+    # (after removing them from sys.modules) would restore what is neutralised below.
+    denied_imports = {"cffi", "_cffi_backend", "ctypes", "_ctypes", "_posixsubprocess", "posix",
+                      "_signal", "_testcapi", "_testinternalcapi", "_xxsubinterpreters"}
     read_events = {"os.listdir", "os.scandir", "glob.glob", "glob.glob/2", "os.chdir",
                    "os.getxattr", "os.listxattr"}
-    write_events = {"os.remove", "os.rmdir", "os.mkdir", "os.rename", "os.truncate", "os.chmod",
-                    "os.lchmod", "os.utime", "os.symlink", "shutil.rmtree", "shutil.move",
-                    "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.copytree",
-                    "shutil.chown", "shutil.make_archive", "shutil.unpack_archive"}
+    # event -> positions of its path arguments
+    write_events = {"os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1),
+                    "os.truncate": (0,), "os.chmod": (0,), "os.lchmod": (0,), "os.utime": (0,),
+                    "os.symlink": (0, 1), "shutil.rmtree": (0,), "shutil.move": (0, 1),
+                    "shutil.copyfile": (0, 1), "shutil.copymode": (0, 1),
+                    "shutil.copystat": (0, 1), "shutil.copytree": (0, 1), "shutil.chown": (0,),
+                    "shutil.make_archive": (0,), "shutil.unpack_archive": (0, 1)}
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
     path_types = (str, bytes, pathlib.PosixPath, pathlib.PurePosixPath)
-    busy = []
+    # Set while the hook itself works (its own path checks raise events too); per thread, so
+    # that another thread's event is never waved through.
+    local = threading.local()
 
     class GradingPermissionError(PermissionError):
         """Raised by the guard; its name in a result tells the grader what was blocked."""
@@ -130,33 +146,36 @@ def install(allowed_roots, private_dir, memory_bytes, cell_seconds, preload=()):
             raise GradingPermissionError(f"changing {path!r} is not allowed while grading")
 
     def hook(event, args):
-        if busy:  # our own checks do not re-enter
+        if getattr(local, "busy", False):  # our own checks do not re-enter
             return
         if event in denied_events or event.startswith("ctypes."):
             raise GradingPermissionError(f"{event} is not allowed while grading")
         if event == "open":
-            busy.append(1)
+            local.busy = True
             try:
                 path, mode, flags = (tuple(args) + (None, None, None))[:3]
                 writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
                     isinstance(flags, int) and flags & write_flags)
                 (_check_write if writing else _check_read)(path)
             finally:
-                busy.pop()
+                local.busy = False
         elif event in read_events:
-            busy.append(1)
+            local.busy = True
             try:
                 _check_read(args[0] if args else ".")
             finally:
-                busy.pop()
+                local.busy = False
         elif event in write_events:
-            busy.append(1)
+            local.busy = True
             try:
-                for value in args[:2]:
-                    if isinstance(value, path_types):
+                for position in write_events[event]:
+                    value = args[position] if position < len(args) else None
+                    if value is not None:
                         _check_write(value)
             finally:
-                busy.pop()
+                local.busy = False
+        elif event == "import" and args and args[0] in denied_imports:
+            raise GradingPermissionError(f"importing {args[0]} is not allowed while grading")
 
     # Memory: a limit on the address space, above what the kernel already maps.
     if memory_bytes:
@@ -180,5 +199,20 @@ def install(allowed_roots, private_dir, memory_bytes, cell_seconds, preload=()):
                               lambda *info: signal.setitimer(signal.ITIMER_REAL, cell_seconds))
         shell.events.register("post_run_cell",
                               lambda *result: signal.setitimer(signal.ITIMER_REAL, 0))
+
+    # Ways to start a process or signal one that raise no audit event: neutralised.
+    def blocked(*args, **kwargs):
+        raise GradingPermissionError("starting or signalling processes is not allowed while "
+                                     "grading")
+
+    for module_name, names in (("_posixsubprocess", ("fork_exec",)),
+                               ("subprocess", ("_fork_exec",)),
+                               ("os", ("pidfd_open",)), ("posix", ("pidfd_open",)),
+                               ("signal", ("pidfd_send_signal",)),
+                               ("_signal", ("pidfd_send_signal",))):
+        module = sys.modules.get(module_name) or importlib.import_module(module_name)
+        for name in names:
+            if hasattr(module, name):
+                setattr(module, name, blocked)
 
     sys.addaudithook(hook)
