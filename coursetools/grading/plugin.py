@@ -19,7 +19,8 @@ Two changes to nbval's behaviour, both about fault isolation:
 - after a kernel died, nbval fails every later cell of the notebook. Instead, before a test
   cell runs on a dead kernel, a new kernel is started and the notebook's setup, checks,
   definitions and recording cells are replayed (at most ``MAX_RESTARTS`` times per notebook),
-  so a crash costs only the tests that crash.
+  so a crash costs only the tests that crash. Not after nbval's backstop timeout, though: code
+  that disabled the guard's alarm loses the rest of its tests rather than the class its time.
 """
 from __future__ import annotations
 
@@ -108,7 +109,9 @@ def pytest_runtest_setup(item):
     if kernel is None or kernel.is_alive():
         return
     restarts = getattr(notebook, "_coursetools_restarts", 0)
-    if restarts >= MAX_RESTARTS:
+    if restarts >= MAX_RESTARTS or getattr(notebook, "timed_out", False):
+        # No second chance after nbval's own timeout killed the kernel: the code got past the
+        # guard's alarm, and each further attempt would cost the whole backstop timeout.
         return
     notebook._coursetools_restarts = restarts + 1
     try:
