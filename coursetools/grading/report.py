@@ -22,6 +22,8 @@ table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 td.zero { color: #aaa; }
+td.text { text-align: left; }
+div.wide { overflow-x: auto; }
 caption { text-align: left; font-weight: bold; margin-bottom: 0.3em; }
 .note { color: #555; }
 """
@@ -70,15 +72,16 @@ def histogram_svg(scores: list[float], max_points: float, width=640, height=300)
 
 
 def _table(caption, header, rows) -> str:
-    out = [f"<table><caption>{html.escape(caption)}</caption><tr>"
+    out = [f"<div class='wide'><table><caption>{html.escape(caption)}</caption><tr>"
            + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>"]
     for row in rows:
         cells = []
         for value in row:
-            css = ' class="zero"' if value == 0 else ""
+            css = ' class="zero"' if value == 0 else (' class="text"' if isinstance(value, str)
+                                                       else "")
             cells.append(f"<td{css}>{html.escape(str(value))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     return "\n".join(out)
 
 
