@@ -67,10 +67,11 @@ labs: venv
 clean-notebooks: venv
 	$(PY) -m coursetools clean-notebooks chapters labs solutions
 
-bench: venv bench-grading
+bench: venv
 	$(PY) -m benchmarks.run
 
-# Grading cost against bare execution of the same 100 notebooks: benchmarks/results-grading.json
+# Only the grading benchmark (make bench runs it too): grading vs bare execution of the same
+# 100 notebooks, into benchmarks/results-grading.json
 bench-grading: venv
 	$(PY) -m benchmarks.grading
 

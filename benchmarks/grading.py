@@ -1,8 +1,9 @@
 """How much does grading cost compared with just running the students' notebooks?
 
-``python -m benchmarks.grading`` (``make bench``) builds a class of generated submissions of
-one lab (default 100: correct, partly correct, skeleton-only, Colab downloads), then, in the
-same run and on the same cores, times
+``make bench`` (through ``benchmarks/run.py``, which calls ``main(repeats)``) or
+``python -m benchmarks.grading [--count N] [--repeats R]`` (``make bench-grading``) builds a
+class of generated submissions of one lab (default 100: correct, partly correct,
+skeleton-only, Colab downloads), then, in the same run and on the same cores, times
 
 - **grading**: ``python -m coursetools grade`` on the folder (extraction, guard, reference run,
   visible + hidden tests in record mode, comparison, CSV, feedback, report);
@@ -30,6 +31,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "benchmarks" / "results-grading.json"
 sys.path.insert(0, str(ROOT / "tests"))
 
 import grading_submissions as subs  # noqa: E402  (tests/ holds the submission builder)
@@ -96,57 +98,68 @@ def time_bare(folder: Path, work: Path, jobs: int) -> float:
     return time.perf_counter() - start
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lab", default=subs.LAB)
-    parser.add_argument("--count", type=int, default=100)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results-grading.json")
-    args = parser.parse_args(argv)
-
+def measure(lab: str = subs.LAB, count: int = 100, repeats: int = 3,
+            jobs: int | None = None, output: Path = OUTPUT) -> dict:
+    """Run the comparison; writes ``output`` and returns the same figures."""
+    jobs = jobs or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         tmp = Path(tmp)
-        build_class(tmp / "submissions", args.count)
+        build_class(tmp / "submissions", count)
         grading, bare, loads = [], [], []
-        for repeat in range(args.repeats):
+        for repeat in range(repeats):
             order = ("grading", "bare") if repeat % 2 == 0 else ("bare", "grading")
             for which in order:
                 loads.append(round(os.getloadavg()[0], 2))
                 if which == "grading":
-                    seconds = time_grading(tmp / "submissions", tmp / "out", args.lab, args.jobs)
+                    seconds = time_grading(tmp / "submissions", tmp / "out", lab, jobs)
                     grading.append(round(seconds, 2))
                 else:
-                    seconds = time_bare(tmp / "submissions", tmp / "bare", args.jobs)
+                    seconds = time_bare(tmp / "submissions", tmp / "bare", jobs)
                     bare.append(round(seconds, 2))
-                print(f"repeat {repeat + 1}/{args.repeats}: {which} {seconds:.1f} s",
-                      file=sys.stderr)
+                print(f"repeat {repeat + 1}/{repeats}: {which} {seconds:.1f} s", file=sys.stderr)
         grades = (tmp / "out" / "grades.csv").read_text(encoding="utf-8").splitlines()
 
     median_grading, median_bare = statistics.median(grading), statistics.median(bare)
     result = {
-        "what": f"grade {args.count} generated submissions of {args.lab} vs executing the same "
+        "what": f"grade {count} generated submissions of {lab} vs executing the same "
                 "notebooks with nbclient, same number of parallel jobs",
-        "lab": args.lab, "submissions": args.count, "jobs": args.jobs, "repeats": args.repeats,
+        "lab": lab, "submissions": count, "jobs": jobs, "repeats": repeats,
         "grading_seconds": grading, "bare_seconds": bare,
         "median_grading_seconds": median_grading, "median_bare_seconds": median_bare,
         "ratio_of_medians": round(median_grading / median_bare, 3),
         "ratio_per_repeat": [round(g / b, 3) for g, b in zip(grading, bare)],
         "bare_execution": "nbclient, allow_errors, MPLBACKEND=Agg (figures are not rendered, so "
                           "bare execution is if anything cheaper than in Jupyter or Colab)",
-        "submissions_per_minute": round(args.count / median_grading * 60, 1),
-        "bare_notebooks_per_minute": round(args.count / median_bare * 60, 1),
+        "submissions_per_minute": round(count / median_grading * 60, 1),
+        "bare_notebooks_per_minute": round(count / median_bare * 60, 1),
         "target_ratio": 1.5,
         "load_average_before_each_run": loads,
         "graded_rows": len(grades) - 1,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
     }
-    args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    Path(output).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def main(repeats: int = 3) -> dict:
+    """Entry point for ``benchmarks/run.py`` (``make bench``): the default comparison."""
+    return measure(repeats=repeats)
+
+
+def cli(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lab", default=subs.LAB)
+    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    result = measure(args.lab, args.count, args.repeats, args.jobs, args.output)
     print(json.dumps({k: result[k] for k in ("median_grading_seconds", "median_bare_seconds",
                                              "ratio_of_medians", "submissions_per_minute")}))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli())
