@@ -135,3 +135,27 @@ def test_top_level_names_of_the_checks_cell():
     from coursetools import checks
     names = extract.top_level_names(Path(checks.__file__).read_text(encoding="utf-8"))
     assert {"check", "graded", "np", "compare", "diagnose", "enable_recording", "_STATE"} <= names
+
+
+def test_aliases_of_left_out_variables_are_left_out_too():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("def relu(u):\n    return u"),
+                nbformat.v4.new_code_cell("for step in range(3):\n    w = step\nw_final = w\n"
+                                          "activation = relu\nmaximum = max\nmean = np.mean")]
+    cells = extract.extract_notebook(nb, reserved=RESERVED)
+    assert cells[1].defines == ["activation", "maximum", "mean"]
+    assert "w_final" in " ".join(s.what for s in cells[1].skipped)
+    namespace = {"np": __import__("numpy")}
+    for cell in cells:
+        exec(cell.source, namespace)   # the kept code runs on its own
+
+
+def test_classes_and_their_methods_are_recorded():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "class Base:\n    def forward(self, x):\n        return x\n"
+        "class Linear(Base):\n    def backward(self, g):\n        return g")]
+    cells = extract.extract_notebook(nb)
+    assert extract.defined_methods(cells, "Linear") == {"forward", "backward"}
+    assert extract.defined_methods(cells, "Missing") == set()
+

@@ -194,3 +194,29 @@ def test_instructor_notebook_from_outside_the_repository(tmp_path):
     rows = list(csv.reader(open(tmp_path / "out" / "grades.csv", encoding="utf-8")))
     assert rows[0][-1] == "hidden_private_extra"
     assert rows[1][2:4] == ["11", "25"] and rows[1][-1] == "5"
+
+
+def test_a_lab_whose_contract_is_classes(tmp_path):
+    """Lab 4: classes with methods; a misnamed method is reported and costs only its tests."""
+    solution = nbformat.read(ROOT / "solutions" / "lab4_xor.ipynb", as_version=4)
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    nbformat.write(solution, folder / "complete.ipynb")
+    renamed = nbformat.read(ROOT / "solutions" / "lab4_xor.ipynb", as_version=4)
+    for cell in renamed.cells:
+        if cell.cell_type == "code" and cell.source.startswith("class Linear"):
+            cell.source = cell.source.replace("def backward(self, grad_u):",
+                                              "def backwards(self, grad_u):")
+    nbformat.write(renamed, folder / "renamed_method.ipynb")
+    (folder / "skeleton.ipynb").write_bytes((ROOT / "labs" / "lab4_xor.ipynb").read_bytes())
+    run = _grade("--lab", "lab4_xor", "--submissions", folder, "--out", tmp_path / "out",
+                 "--jobs", 2, "--quiet")
+    assert run.returncode == 0, run.stderr
+    rows = {r["student"]: r for r in csv.DictReader(open(tmp_path / "out" / "grades.csv"))}
+    assert rows["complete"]["status"] == "ok" and rows["complete"]["points"] == rows[
+        "complete"]["max_points"]
+    assert rows["skeleton"]["status"] == "ok" and rows["skeleton"]["points"] == "0"
+    renamed_row = rows["renamed_method"]
+    assert renamed_row["status"] == "missing method Linear.backward"
+    assert 0 < float(renamed_row["points"]) < float(renamed_row["max_points"])
+

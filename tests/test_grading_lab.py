@@ -15,7 +15,9 @@ LAB = labmod.load(ROOT / "solutions" / "lab1_scalar.ipynb", "lab1_scalar")
 
 
 def test_contract_functions_tests_and_protected_names():
-    assert LAB.functions == ["forward", "loss", "backward", "train"]
+    assert LAB.functions == ["forward", "loss", "backward", "train"] and LAB.methods == {}
+    xor = labmod.load(ROOT / "solutions" / "lab4_xor.ipynb", "lab4_xor")
+    assert "Linear" in xor.functions and "backward" in xor.methods["Linear"]
     assert len(LAB.test_ids) == len(set(LAB.test_ids)) >= 8
     assert any(c.hidden for c in LAB.test_cells) and any(not c.hidden for c in LAB.test_cells)
     assert {"check", "graded", "enable_recording", "np", "_STATE"} <= LAB.reserved
@@ -57,8 +59,16 @@ def _renamed(nb, title):
             return nb
 
 
-def test_wrong_lab_is_recognised_but_a_renamed_notebook_is_not():
+def test_wrong_lab_from_the_metadata():
     student = nbformat.read(ROOT / "labs" / "lab1_scalar.ipynb", as_version=4)
+    assert labmod.wrong_lab(student, LAB, {}) is None
+    other = nbformat.read(ROOT / "labs" / "lab2_vector.ipynb", as_version=4)
+    assert labmod.wrong_lab(other, LAB, {}) == "lab2_vector"
+
+
+def test_wrong_lab_without_metadata_but_a_renamed_notebook_is_not():
+    student = nbformat.read(ROOT / "labs" / "lab1_scalar.ipynb", as_version=4)
+    student.metadata.pop("coursetools", None)
     assert labmod.wrong_lab(student, LAB, {}) is None
     assert labmod.wrong_lab(_renamed(student, "# Alice's homework"), LAB, {}) is None
     assert labmod.wrong_lab(_renamed(student, "# Lab 3: something else"), LAB, {}) == "Lab 3"

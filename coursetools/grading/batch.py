@@ -117,9 +117,15 @@ def _extract(sub: Submission, nb, lab: labmod.Lab) -> None:
                          f"top-level code of cells {', '.join(not_run)} (calls, loops, plots) "
                          "was not run. Your functions must not rely on variables it creates.")
     defined = extract.defined_names(sub.cells)
-    for function in lab.functions:
-        if function not in defined:
-            sub.status.append(f"missing function {function}")
+    for name in lab.functions:
+        kind = "class" if name in lab.methods else "function"
+        if name not in defined:
+            sub.status.append(f"missing {kind} {name}")
+            continue
+        have = extract.defined_methods(sub.cells, name)
+        for method in lab.methods.get(name, []):
+            if method not in have:
+                sub.status.append(f"missing method {name}.{method}")
 
 
 def _setup_failed(cells: list[dict], expected: int) -> bool:

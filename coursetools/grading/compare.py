@@ -19,6 +19,7 @@ inputs, values or source.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 
 import numpy as np
@@ -160,6 +161,12 @@ def _show_args(harness, args: dict) -> str:
     return ", ".join(shown)
 
 
+def _extra(harness, **options) -> dict:
+    """The keyword options that this version of ``compare``/``diagnose`` accepts."""
+    accepted = inspect.signature(harness.compare).parameters
+    return {k: v for k, v in options.items() if k in accepted and v is not None}
+
+
 def _error_code(harness, error: str, where: str) -> str:
     if hasattr(harness, "error_code"):
         return harness.error_code(error, where)
@@ -254,15 +261,18 @@ def score_test(harness, test: str, ref: Reference, record: TestRecord | None) ->
         args = {k: _decode(harness, v) for k, v in expected["args"].items()}
         sizes = harness.batch_sizes(args) if hasattr(harness, "batch_sizes") else ()
         rtol, atol = float(expected.get("rtol", 1e-6)), float(expected.get("atol", 1e-9))
+        # The test's own hint wording and the call's inputs, from the reference (trusted).
+        extra = _extra(harness, inputs=args, hints=expected.get("hints"))
         mismatches = harness.compare(have, want, names=names or None, rtol=rtol, atol=atol,
-                                     sizes=sizes)
+                                     sizes=sizes, **extra)
         for mismatch in mismatches:
             codes = list(mismatch.get("codes", [])) or ["values"]
             output = mismatch.get("output")
             if output in names and codes != ["wrong_type"]:
                 position = names.index(output)
                 hints = [text for _, text in harness.diagnose(
-                    output, have[position], want[position], sizes=sizes, rtol=rtol, atol=atol)]
+                    output, have[position], want[position], sizes=sizes, rtol=rtol, atol=atol,
+                    **extra)]
             else:
                 hints = [mismatch.get("message", "")]
             for code in codes:

@@ -21,6 +21,7 @@ skipped as a whole and reported. Names that the official test helpers define (``
 from __future__ import annotations
 
 import ast
+import builtins
 import dataclasses
 import warnings
 
@@ -47,6 +48,8 @@ class CellCode:
     index: int                     # index of the cell among ALL cells of the notebook
     source: str = ""               # the Python code kept ("" when nothing is kept)
     defines: list[str] = dataclasses.field(default_factory=list)   # names it binds
+    # class name -> (names of its bases, methods defined in its body)
+    classes: dict[str, tuple[list[str], list[str]]] = dataclasses.field(default_factory=dict)
     skipped: list[Skipped] = dataclasses.field(default_factory=list)
     syntax_error: str | None = None
 
@@ -86,8 +89,12 @@ def _describe(node: ast.stmt) -> str:
     return f"a {type(node).__name__} statement"
 
 
-def _is_constant(value: ast.expr | None) -> bool:
-    """A value whose evaluation cannot run code: a literal, a lambda or a (dotted) name."""
+def _is_constant(value: ast.expr | None, known=None) -> bool:
+    """A value whose evaluation cannot run code: a literal, a lambda or a (dotted) name.
+
+    A name counts only if it is ``known`` (bound by code that is kept, or a builtin): an alias
+    of a variable made by left-out code (``w_final = w`` after a training loop) would fail.
+    """
     if value is None:
         return True
     if isinstance(value, ast.Lambda):
@@ -96,7 +103,7 @@ def _is_constant(value: ast.expr | None) -> bool:
     while isinstance(node, ast.Attribute):
         node = node.value
     if isinstance(node, ast.Name):
-        return True
+        return known is None or node.id in known or hasattr(builtins, node.id)
     try:
         ast.literal_eval(value)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -135,7 +142,8 @@ def _wrap_import(node: ast.stmt) -> ast.stmt:
     return ast.Try(body=[node], handlers=[handler], orelse=[], finalbody=[])
 
 
-def _keep(node: ast.stmt, reserved: frozenset[str]) -> tuple[ast.stmt | None, list[str], str]:
+def _keep(node: ast.stmt, reserved: frozenset[str],
+          known=None) -> tuple[ast.stmt | None, list[str], str]:
     """(statement to keep or None, names it binds, reason when dropped)."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
@@ -160,7 +168,7 @@ def _keep(node: ast.stmt, reserved: frozenset[str]) -> tuple[ast.stmt | None, li
             if found is None:
                 return None, [], _describe(node)
             names += found
-        if not _is_constant(node.value):
+        if not _is_constant(node.value, known):
             return None, [], _describe(node)
         if isinstance(node, ast.AnnAssign) and node.value is None:
             return None, [], _describe(node)
@@ -189,8 +197,12 @@ def _keep(node: ast.stmt, reserved: frozenset[str]) -> tuple[ast.stmt | None, li
     return None, [], _describe(node)
 
 
-def extract_cell(source: str, index: int = 0, reserved=frozenset()) -> CellCode:
-    """Keep the definitions of one code cell (see the module docstring for the rules)."""
+def extract_cell(source: str, index: int = 0, reserved=frozenset(), known=None) -> CellCode:
+    """Keep the definitions of one code cell (see the module docstring for the rules).
+
+    ``known``: names bound by the kept code of earlier cells and by the checks cell (None: do
+    not check aliases); the names this cell binds are added to it.
+    """
     result = CellCode(index=index)
     code = python_source(source)
     try:
@@ -206,7 +218,14 @@ def extract_cell(source: str, index: int = 0, reserved=frozenset()) -> CellCode:
     reserved = frozenset(reserved)
     future, kept = [], []
     for node in tree.body:
-        stmt, names, reason = _keep(node, reserved)
+        stmt, names, reason = _keep(node, reserved, known)
+        if stmt is not None and isinstance(node, ast.ClassDef):
+            bases = [ast.unparse(b) for b in node.bases]
+            methods = [n.name for n in node.body
+                       if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            result.classes[node.name] = (bases, methods)
+        if known is not None:
+            known.update(names)
         if stmt is None:
             if reason:
                 result.skipped.append(Skipped(line=node.lineno, what=reason))
@@ -227,7 +246,7 @@ def is_checks_cell(source: str, header: str) -> bool:
 
 def extract_notebook(nb, reserved=frozenset(), checks_header: str | None = None) -> list[CellCode]:
     """Every code cell of the notebook, extracted, in notebook order (the checks cell left out)."""
-    cells = []
+    cells, known = [], set(reserved)
     for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") != "code":
             continue
@@ -236,13 +255,30 @@ def extract_notebook(nb, reserved=frozenset(), checks_header: str | None = None)
             source = "".join(source)
         if checks_header and is_checks_cell(source, checks_header):
             continue
-        cells.append(extract_cell(source, index=index, reserved=reserved))
+        cells.append(extract_cell(source, index=index, reserved=reserved, known=known))
     return cells
 
 
 def defined_names(cells: list[CellCode]) -> set[str]:
     """Every name that the kept code binds at top level."""
     return {name for cell in cells for name in cell.defines}
+
+
+def defined_methods(cells: list[CellCode], name: str) -> set[str]:
+    """The methods a class defines, its own or from bases defined in the same code."""
+    classes = {}
+    for cell in cells:
+        classes.update(cell.classes)   # a later definition replaces an earlier one
+    found, todo, seen = set(), [name], set()
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in classes:
+            continue
+        seen.add(current)
+        bases, methods = classes[current]
+        found.update(methods)
+        todo += bases
+    return found
 
 
 def top_level_names(source: str) -> set[str]:

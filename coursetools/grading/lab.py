@@ -47,10 +47,12 @@ class Lab:
     title: str | None
     checks_source: str
     definitions: list[extract.CellCode]
-    functions: list[str]
+    functions: list[str]             # the contract: top-level names the student must define
+    methods: dict[str, list[str]]    # for classes of the contract: methods they must have
     test_cells: list[TestCell]
     reserved: frozenset[str]
     markdown: frozenset[str]
+    declared_id: str | None = None   # metadata.coursetools.lab of the instructor notebook
 
     @property
     def test_ids(self) -> list[str]:
@@ -169,16 +171,20 @@ def load(path: Path, lab_id: str) -> Lab:
         raise LabError(f"the instructor notebook has a marker problem: {error}") from None
     checks_source = next(_text(nb.cells[i.index]) for i in infos if i.kind == "checks")
     reserved = frozenset(extract.top_level_names(checks_source))
-    functions = []
-    for info in infos:
-        for region in info.regions:
-            if region.function and region.function not in functions:
-                functions.append(region.function)
-    definitions = []
+    meta = nb.metadata.get("coursetools", {})
+    functions = list(meta.get("contract") or [])
+    methods = {str(k): list(v) for k, v in dict(meta.get("methods") or {}).items()}
+    if not functions:  # no contract in the metadata: the functions holding solution code
+        for info in infos:
+            for region in info.regions:
+                name = (region.function or "").split(".")[0]
+                if name and name not in functions:
+                    functions.append(name)
+    definitions, known = [], set(reserved)
     for info in infos:
         if info.kind in ("solution", "code"):
             definitions.append(extract.extract_cell(_text(nb.cells[info.index]), info.index,
-                                                    reserved))
+                                                    reserved, known))
     tests = [info for info in infos if info.kind in ("test", "hidden")]
     if not tests:
         raise LabError(f"{path} has no graded test cell (`with graded(...)`)")
@@ -189,8 +195,10 @@ def load(path: Path, lab_id: str) -> Lab:
     test_cells = [TestCell(i.index, i.kind == "hidden", list(i.tests), source)
                   for i, source in zip(tests, stripped)]
     return Lab(lab_id=lab_id, path=path, title=title(nb), checks_source=checks_source,
-               definitions=definitions, functions=functions, test_cells=test_cells,
-               reserved=reserved, markdown=markdown_fingerprint(nb))
+               definitions=definitions, functions=functions, methods=methods,
+               test_cells=test_cells,
+               reserved=reserved, markdown=markdown_fingerprint(nb),
+               declared_id=meta.get("lab"))
 
 
 LAB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -241,6 +249,10 @@ def wrong_lab(nb, lab: Lab, others) -> str | None:
     (its title, a title "Lab <n>" with another number, or more shared markdown cells with
     another lab than with this one).
     """
+    declared = nb.metadata.get("coursetools", {}).get("lab") if isinstance(
+        nb.metadata.get("coursetools"), dict) else None
+    if declared:   # the lab's own metadata, kept by Colab and Jupyter
+        return None if declared in (lab.declared_id, lab.lab_id) else str(declared)
     student_title = title(nb)
     if student_title and lab.title and student_title == lab.title:
         return None
