@@ -406,6 +406,19 @@ def _random_like(value, rng):
     raise TypeError(f"cannot vary an argument of type {type(value).__name__}")
 
 
+def _random_same_sign(value, rng):
+    """Random values whose entries keep the signs of ``value`` (zeros stay zero).
+
+    For tests whose point is a sign pattern (a ReLU unit that is off), so that in record mode
+    the pattern survives while the values change and a hard-coded answer cannot pass.
+    """
+    magnitude = np.abs(np.asarray(_random_like(value, rng), dtype=float)) + 0.5
+    signed = np.sign(np.asarray(value, dtype=float)) * magnitude
+    if isinstance(value, np.ndarray):
+        return signed
+    return np.float64(signed) if isinstance(value, np.generic) else float(signed)
+
+
 def _rng(test, call):
     digest = _hashlib.sha256(f"{_STATE['nonce']}|{test}|{call}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
@@ -427,7 +440,7 @@ def _func_name(func):
     return getattr(func, "__name__", type(func).__name__)
 
 
-def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None):
+def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None, vary_keep_sign=()):
     """Call ``func(**args)`` on copies of ``args`` and compare its outputs with ``expect``.
 
     ``outputs`` names the outputs; ``expect`` holds one expected value per output (a lone value
@@ -435,7 +448,8 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None
     modified its arguments. In record mode the arguments named in ``vary`` are replaced by random
     values of the same shape and the outcome is emitted for the grader instead. ``hints``
     (optional) maps mistake codes to this test's own wording of their hint; in record mode it
-    travels in the payload as ``"hints"`` (the key is present only when given).
+    travels in the payload as ``"hints"`` (the key is present only when given). Arguments named in
+    ``vary_keep_sign`` are varied too, but every entry keeps its sign (see ``_random_same_sign``).
     """
     outputs = (outputs,) if isinstance(outputs, str) else tuple(outputs)
     test = _STATE["test"]
@@ -446,6 +460,8 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None
         rng = _rng(test, call)
         for name in vary:
             args[name] = _random_like(args[name], rng)
+        for name in vary_keep_sign:
+            args[name] = _random_same_sign(args[name], rng)
     before = _copy.deepcopy(args)
     passed = _copy.deepcopy(args)
     if _STATE["mode"] == "record":

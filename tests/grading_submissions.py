@@ -170,6 +170,9 @@ CASES = [
         "backward": "def backward(x, w1, w2, y_true):\n    return 4.0, -12.0",
         "train": "def train(x, y_true, w1, w2, learning_rate, iterations):\n"
                  "    return 0.8, 1.15, [2.25]"}), 0, kind="cheat"),
+    Case("cheat_hardcoded_inactive_unit", lambda: submission(solved=(), replace={
+        "forward": "def forward(x, w1, w2):\n    return -2.0, 0.0, 0.0",
+        "backward": "def backward(x, w1, w2, y_true):\n    return 0.0, 0.0"}), 0, kind="cheat"),
     Case("cheat_reads_files", lambda: submission(solved=(), replace={"forward": '''
         def forward(x, w1, w2):
             import glob, os

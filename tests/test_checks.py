@@ -213,6 +213,18 @@ def test_record_mode_payload_format():
     assert end == {"test": "fwd", "points": 2, "event": "end", "error": None}
 
 
+def test_record_mode_can_keep_signs_so_a_sign_pattern_survives():
+    def body():
+        with checks.graded("off", points=1):
+            checks.check(forward, ARGS, EXPECT, NAMES, vary=("w2",), vary_keep_sign=("x", "w1"))
+    call, _ = record("signs", body)
+    args = {k: checks.decode(v) for k, v in call["args"].items()}
+    for name in ("x", "w1"):
+        assert not np.array_equal(args[name], ARGS[name]), f"{name} was varied"
+        assert np.array_equal(np.sign(args[name]), np.sign(ARGS[name])), f"{name} kept its signs"
+        assert np.all(np.abs(args[name][ARGS[name] != 0]) >= 0.5), "no entry collapses towards 0"
+
+
 def test_record_mode_arguments_depend_only_on_nonce_test_and_call():
     def body():
         with checks.graded("fwd", points=1):
