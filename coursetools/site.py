@@ -96,14 +96,19 @@ def broken_local_references(html_dir: Path) -> list[str]:
     return problems
 
 
-def pages_without_math(root: Path, html_dir: Path) -> list[str]:
-    """Pages whose source contains ``$…$`` math but whose HTML has no MathJax math markup."""
-    problems = []
+def built_sources(root: Path, html_dir: Path):
+    """``(docname, source, page)`` for every table-of-contents entry that has both."""
     for docname in toc_files(root / "_toc.yml"):
         source = source_of(root, docname)
         page = html_dir / f"{docname}.html"
-        if source is None or not page.exists():
-            continue
+        if source is not None and page.exists():
+            yield docname, source, page
+
+
+def pages_without_math(root: Path, html_dir: Path) -> list[str]:
+    """Pages whose source contains ``$…$`` math but whose HTML has no MathJax math markup."""
+    problems = []
+    for docname, source, page in built_sources(root, html_dir):
         if re.search(r"\$[^$\s][^$]*\$", source.read_text(encoding="utf-8")):
             soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
             if not soup.select(".math"):
@@ -120,11 +125,7 @@ def bad_colab_links(root: Path, html_dir: Path) -> list[str]:
     """Notebook pages without a Colab link, and Colab links that do not open this page's notebook."""
     slug, branch = repository_slug(root / "_config.yml")
     problems = []
-    for docname in toc_files(root / "_toc.yml"):
-        source = source_of(root, docname)
-        page = html_dir / f"{docname}.html"
-        if source is None or not page.exists():
-            continue
+    for docname, source, page in built_sources(root, html_dir):
         links = colab_links(page)
         if source.suffix != ".ipynb":
             problems += [f"{docname}: a Markdown page links to Colab ({link}); Colab opens only .ipynb"
