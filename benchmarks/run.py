@@ -64,6 +64,8 @@ def nbval_per_notebook(repeats: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--without", action="append", default=[], metavar="NAME",
+                        help="leave out an extra benchmark (grading, site_weight); keeps its old results")
     args = parser.parse_args(argv)
     results = {
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count(),
@@ -72,12 +74,18 @@ def main(argv: list[str] | None = None) -> int:
         "book": book_builds(args.repeats),
         "nbval_seconds_per_notebook": nbval_per_notebook(args.repeats),
     }
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for name in EXTRA_BENCHMARKS:
+        key = name.rsplit(".", 1)[-1]
+        if key in args.without:
+            if key in previous:
+                results[key] = previous[key]
+            continue
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError:
             continue
-        results[name.rsplit(".", 1)[-1]] = module.main(args.repeats)
+        results[key] = module.main(args.repeats)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     print(f"written to {RESULTS.relative_to(ROOT)}")
