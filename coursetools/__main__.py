@@ -1,68 +1,7 @@
-"""Command line: ``python -m coursetools <command>``; ``--help`` lists the commands."""
-from __future__ import annotations
-
-import argparse
+"""``python -m coursetools``: the same as the ``coursetools`` command (see ``coursetools.cli``)."""
 import sys
-from pathlib import Path
 
-from coursetools import generate, markers, notebooks
-
-
-def _clean_notebooks(args) -> int:
-    paths = []
-    for target in args.paths or list(notebooks.NOTEBOOK_DIRS):
-        target = Path(target)
-        if target.is_dir():
-            paths += sorted(target.rglob("*.ipynb"))
-        elif target.exists():
-            paths.append(target)
-        else:
-            print(f"skipped {target}: no such file or folder", file=sys.stderr)
-    for path in notebooks.clean_files(paths):
-        print(f"cleaned {path}")
-    return 0
-
-
-def _labs(args) -> int:
-    root = Path(args.root)
-    try:
-        stale = generate.generate(root, check=args.check)
-    except markers.MarkerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    for path in stale:
-        orphan = path.parent.name == "labs" and not (root / "solutions" / path.name).exists()
-        what = "has no instructor notebook in solutions/" if orphan else (
-            "is out of date" if args.check else "written")
-        print(f"{path.relative_to(root)} {what}")
-    if args.check and stale:
-        print("run `make labs` to regenerate", file=sys.stderr)
-        return 1
-    return 1 if any(p.parent.name == "labs" and not (root / "solutions" / p.name).exists()
-                    for p in stale) else 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m coursetools", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    clean = commands.add_parser("clean-notebooks", help="strip outputs, counts and widget state")
-    clean.add_argument("paths", nargs="*", help="notebooks or folders (default: all course folders)")
-    clean.set_defaults(run=_clean_notebooks)
-    labs = commands.add_parser("labs", help="regenerate labs/ (and the checks cells) from solutions/")
-    labs.add_argument("--check", action="store_true",
-                      help="write nothing; exit 1 if labs/ or a checks cell is out of date")
-    labs.add_argument("--root", default=".", help="the repository (default: current folder)")
-    labs.set_defaults(run=_labs)
-    from coursetools.grading import cli as grading_cli
-
-    grading_cli.add_parser(commands)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.run(args)
-
+from coursetools.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,14 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from coursetools import cells
+
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
 END_HIDDEN = "### END HIDDEN TESTS"
 MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
-
-# First line of the cell that inlines coursetools/checks.py in every lab.
-CHECKS_HEADER = "# CHECKS: test helpers generated from coursetools/checks.py (do not edit this cell)"
 
 TODO_LINE = "# TODO: your code here"
 
@@ -34,7 +33,7 @@ _GRADED = re.compile(r"""^\s*with\s+graded\(\s*(["'])(?P<id>[^"']+)\1""", re.M)
 _DEF = re.compile(r"^(?P<indent>\s*)def\s+(?P<name>\w+)\s*\(")
 _CLASS = re.compile(r"^(?P<indent>\s*)class\s+(?P<name>\w+)\s*[(:]")
 
-KINDS = ("markdown", "raw", "checks", "hidden", "solution", "test", "code")
+KINDS = ("markdown", "raw", "helpers", "hidden", "solution", "test", "code")
 
 
 class MarkerError(ValueError):
@@ -164,8 +163,8 @@ def cell_info(cell, index: int = 0) -> CellInfo:
         return CellInfo(index, "markdown" if cell.get("cell_type") == "markdown" else "raw")
     source = cell.get("source", "")
     try:
-        if source.startswith(CHECKS_HEADER):
-            return CellInfo(index, "checks")
+        if cells.is_helper_cell(source):
+            return CellInfo(index, "helpers")
         hidden = is_hidden(source)
         regions = [] if hidden else solution_regions(source)
     except MarkerError as error:
@@ -183,14 +182,14 @@ def cell_info(cell, index: int = 0) -> CellInfo:
 
 
 def cell_kind(cell) -> str:
-    """One of KINDS: markdown, raw, checks, hidden, solution, test (visible graded tests), code."""
+    """One of KINDS: markdown, raw, helpers, hidden, solution, test (visible graded tests), code."""
     return cell_info(cell).kind
 
 
 def parse_notebook(nb, path=None) -> list[CellInfo]:
     """Validate every cell's markers and return one CellInfo per cell.
 
-    Also checks that test ids are unique and that there is exactly one checks cell.
+    Also checks that test ids are unique and that there is exactly one test-helper cell.
     """
     infos, seen = [], {}
     for index, cell in enumerate(nb.cells):
@@ -204,8 +203,8 @@ def parse_notebook(nb, path=None) -> list[CellInfo]:
                                   path=path, cell=index)
             seen[test] = index
         infos.append(info)
-    checks = [info.index for info in infos if info.kind == "checks"]
-    if len(checks) != 1:
-        raise MarkerError(f"expected exactly one checks cell (starting with {CHECKS_HEADER!r}), "
-                          f"found {len(checks)}", path=path)
+    helpers = [info.index for info in infos if info.kind == "helpers"]
+    if len(helpers) != 1:
+        raise MarkerError(f"expected exactly one test-helper cell (starting with "
+                          f"{cells.HELPER_TITLE!r}), found {len(helpers)}", path=path)
     return infos

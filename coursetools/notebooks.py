@@ -60,10 +60,14 @@ def problems(nb) -> list[str]:
     return found
 
 
+def notebooks_under(folder: Path) -> list[Path]:
+    """The notebooks in a folder and its subfolders (Jupyter's checkpoints left out), sorted."""
+    return sorted(p for p in Path(folder).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
 def committed_notebooks(root: Path) -> list[Path]:
     """Every notebook of the course (chapters, labs, solutions), sorted."""
-    return sorted(p for d in NOTEBOOK_DIRS for p in (root / d).rglob("*.ipynb")
-                  if ".ipynb_checkpoints" not in p.parts)
+    return sorted(p for d in NOTEBOOK_DIRS for p in notebooks_under(Path(root) / d))
 
 
 def clean_files(paths: list[Path]) -> list[Path]:

@@ -1,10 +1,8 @@
-"""Grading: a folder of student notebooks in; grades, feedback and a class report out.
+"""Grading: a class's submitted notebooks in; a gradebook, feedback and a class report out.
 
-``python -m coursetools grade --lab LAB --submissions DIR --out DIR`` (see ``cli``). The
-official tests decide, and they run outside the student's reach: the student's definitions are
-extracted (``extract``), put into a generated notebook after a guard cell (``notebook``,
-``guard``), and executed by pytest + nbval (``runner``, ``plugin``) with the instructor's
-visible and hidden test cells in record mode. The recorded results are compared with those of
-the instructor's own code in the grader's process (``compare``), then written out
-(``gradebook``, ``report``). ``batch`` ties the steps together.
+``coursetools grade`` (``cli``) runs ``pipeline.grade``: collect -> read -> extract -> build ->
+execute -> score -> write, one module per step, typed records (``records``) between them.
+Every student's code runs in a sandboxed kernel (``sandbox``, ``provisioner``) executed by
+nbval, kept within budgets by ``nbval_plugin``; the comparison with the instructor's reference
+run happens in the grader's process (``score``). ``coursetools/README.md`` has the whole map.
 """

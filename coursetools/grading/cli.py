@@ -1,8 +1,8 @@
-"""``python -m coursetools grade``: the command line of the grader (and of ``make grade``).
+"""``coursetools grade`` and ``coursetools merge``: the command lines of the grader.
 
-Exit status 0 when the batch ran, whatever the students' notebooks did; non-zero (2) only when
-grading itself cannot run (unknown lab, missing folder, an instructor notebook that fails its
-own tests), with the reason on stderr.
+Exit status 0 when the batch ran, whatever the students' notebooks did; 2 when grading itself
+cannot run (unknown lab, missing folder, no sandbox, an instructor notebook that fails its own
+tests, a results folder the grader did not write), with the reason on stderr.
 """
 from __future__ import annotations
 
@@ -11,53 +11,109 @@ import sys
 from pathlib import Path
 
 
-def add_parser(commands) -> argparse.ArgumentParser:
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("use i/N, e.g. 1/3") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError("i/N needs 1 <= i <= N")
+    return index, count
+
+
+def add_parsers(commands) -> None:
     parser = commands.add_parser(
-        "grade", help="grade a folder of submitted notebooks",
-        description="Grade every *.ipynb of a folder (one student per file, id = file name) "
-                    "with the official visible and hidden tests; writes OUT/grades.csv, "
-                    "OUT/feedback/<student>.md and OUT/report.html.")
+        "grade", help="grade a class's submitted notebooks",
+        description="Grade every notebook of a submissions folder (or .zip) with the official "
+                    "visible and hidden tests, each in a sandboxed kernel; writes "
+                    "OUT/grades.csv, OUT/feedback/, OUT/report.html, OUT/results.json and "
+                    "appends the run to OUT/runs.jsonl.")
     parser.add_argument("--lab", required=True, help="lab id, e.g. lab1_scalar")
     parser.add_argument("--submissions", required=True, type=Path,
-                        help="folder of submitted .ipynb files (only read, never changed)")
+                        help="folder (or .zip) of submitted notebooks (only read, never changed)")
     parser.add_argument("--out", required=True, type=Path, help="folder for the results")
     parser.add_argument("--instructor", type=Path, default=None,
-                        help="instructor notebook with the hidden tests "
+                        help="instructor notebook with the hidden tests and the seed "
                              "(default: solutions/<lab>.ipynb of the repository)")
     parser.add_argument("--jobs", type=int, default=None,
                         help="notebooks executed in parallel (default: number of cores)")
     parser.add_argument("--timeout", type=float, default=20.0,
                         help="seconds one cell of a submission may run (default 20)")
-    parser.add_argument("--memory", type=int, default=1024,
-                        help="MiB one submission's kernel may allocate (default 1024)")
+    parser.add_argument("--notebook-timeout", type=float, default=300.0,
+                        help="seconds one submission may run in all (default 300)")
+    parser.add_argument("--memory", type=int, default=2048,
+                        help="MiB of address space a submission's kernel may use (default 2048)")
     parser.add_argument("--seed", default=None,
-                        help="seed of the random test inputs, to grade reproducibly "
-                             "(default: a fresh secret one per run; keep it private)")
+                        help="seed of the varied test inputs (default: the instructor "
+                             "notebook's metadata.coursetools.seed)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="start over: forget the results already in OUT")
+    parser.add_argument("--shard", type=_shard, default=None,
+                        help="grade only part i of N of the class (e.g. 2/3); combine with merge")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="grade without the sandbox where none can run (macOS, Windows): "
+                             "a submission could then read the tests; the report says so")
     parser.add_argument("--keep-work", action="store_true",
-                        help="keep the generated grading notebooks and the pytest log")
+                        help="keep the grading notebooks and the pytest log in OUT/work")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     parser.set_defaults(run=run)
-    return parser
+
+    merge = commands.add_parser("merge", help="combine results folders (shards) into one",
+                                description="Merge the results.json of several grading runs of "
+                                            "the same lab into OUT, and render its outputs.")
+    merge.add_argument("folders", nargs="+", type=Path, help="results folders to merge")
+    merge.add_argument("--out", required=True, type=Path, help="folder for the merged results")
+    merge.set_defaults(run=run_merge)
 
 
 def run(args) -> int:
-    from coursetools.grading import batch
+    from coursetools.grading import execute, pipeline, sandbox
     from coursetools.grading.gradebook import fmt
 
+    limits = sandbox.Limits(memory_bytes=args.memory * sandbox.MIB)
+    options = pipeline.Options(
+        lab=args.lab, submissions=args.submissions, out=args.out, instructor=args.instructor,
+        jobs=args.jobs, seed=args.seed, fresh=args.fresh, shard=args.shard,
+        unsafe_no_sandbox=args.unsafe_no_sandbox, keep_work=args.keep_work,
+        progress=not args.quiet,
+        budgets=execute.Budgets(cell_seconds=args.timeout, notebook_seconds=args.notebook_timeout,
+                                limits=limits))
     try:
-        outcome = batch.grade(args.lab, args.submissions, args.out, instructor=args.instructor,
-                              jobs=args.jobs, timeout=args.timeout, memory_mb=args.memory,
-                              progress=not args.quiet, keep_work=args.keep_work,
-                              seed=args.seed)
-    except batch.GradingError as error:
+        outcome = pipeline.grade(options)
+    except pipeline.GradingError as error:
         print(f"grade: {error}", file=sys.stderr)
         return 2
-    subs = outcome.submissions
-    flagged = [s for s in subs if s.status_text != "ok"]
-    print(f"graded {len(subs)} submissions of {outcome.lab.lab_id} "
-          f"(max {fmt(outcome.max_points)} points); {len(flagged)} with a status other than ok")
+    if args.unsafe_no_sandbox:
+        print(pipeline.UNSAFE_WARNING, file=sys.stderr)
+    flagged = [s for s in outcome.graded if s.statuses]
+    print(f"graded {len(outcome.graded)} submissions of {outcome.lab.lab_id} (max "
+          f"{fmt(outcome.store.max_points)} points) in run {outcome.run}; "
+          f"{len(flagged)} with a status other than ok; {len(outcome.store.students)} students "
+          "in the results")
     for sub in flagged:
         print(f"  {sub.student}: {sub.status_text}")
+    for warning in outcome.warnings:
+        print(f"  warning: {warning}")
     print(f"results: {args.out / 'grades.csv'}, {args.out / 'feedback'}/, "
           f"{args.out / 'report.html'}")
+    return 0
+
+
+def run_merge(args) -> int:
+    from coursetools.grading import outdir, pipeline, store
+
+    try:
+        outdir.check(args.out)
+        stores = [store.from_json((folder / "results.json").read_text(encoding="utf-8"))
+                  for folder in args.folders]
+        merged = store.merge(stores)
+    except (OSError, ValueError, outdir.UnsafeOutput) as error:
+        print(f"merge: {error}", file=sys.stderr)
+        return 2
+    runs = "".join((folder / "runs.jsonl").read_text(encoding="utf-8")
+                   for folder in args.folders if (folder / "runs.jsonl").is_file())
+    outdir.write(args.out, "runs.jsonl", runs)
+    pipeline.render(args.out, merged)
+    print(f"merged {len(args.folders)} results folders: {len(merged.students)} students of "
+          f"{merged.lab} in {args.out}")
     return 0

@@ -1,36 +1,52 @@
-"""Extract a student's definitions from their notebook, and nothing that would run on its own.
+"""Step: extract a notebook's definitions, and nothing that would run on its own.
 
 Why not run the student's notebook? It may train a network for minutes, draw plots, wait for a
 widget, loop forever at top level, or carry its own (edited) copy of the tests. The official
 tests only need the student's *functions*, wherever in the notebook they are. So each code cell
-is turned into plain Python with IPython's own ``TransformerManager`` (magics and ``!shell``
-lines become ordinary calls), parsed with ``ast``, and only these top-level statements are kept:
+is turned into plain Python with IPython's own ``TransformerManager`` (line magics and ``!shell``
+lines become ordinary calls; a cell magic whose body is Python, such as ``%%time`` or
+``%%capture``, is unwrapped first), parsed with ``ast``, and only these top-level statements
+are kept, each with its original text:
 
 - imports (each wrapped so that an import that fails in the grading kernel, e.g.
   ``google.colab``, does not take the rest of the cell down);
 - ``def``, ``async def`` and ``class`` statements;
-- simple assignments of a constant to plain names: a literal (``LR = 0.1``, ``SIZES = (3, 4)``),
-  a ``lambda``, or another name (``activation = relu``);
-- ``try`` blocks made only of such statements (``try: import x except ImportError: ...``).
+- assignments of a *constant* to plain names: a literal (``LR = 0.1``), a ``lambda``, a name
+  bound by kept code, or a simple expression of those (``SCALE = 1 / 2``, ``SHAPE = (N_IN, 3)``,
+  ``np.pi / 4``, ``np.zeros((2, 3))``, ``np.random.default_rng(0)``): see ``SAFE_CALLS``;
+- ``try`` blocks made only of imports.
 
 Everything else (calls, loops, ``with`` blocks, assignments to attributes or items such as
 ``np.allclose = ...``) is left out and listed in the feedback. A cell with a syntax error is
 skipped as a whole and reported. Names that the official test helpers define (``check``,
-``graded``, ``np``, ...) are never rebound by the student's code: those statements are dropped.
+``graded``, ...) are never rebound by the student's code: those statements are dropped.
+
+A name defined in several cells is graded as the student last ran it: the definition from the
+cell with the highest execution count wins (cells never run count as older than any cell that
+ran; between those, the later cell wins), and the feedback says so.
 """
 from __future__ import annotations
 
 import ast
 import builtins
 import dataclasses
+import re
 import warnings
 
 from IPython.core.inputtransformer2 import TransformerManager
 
 _TRANSFORMER = TransformerManager()
-# Imports that bind a protected name to what the checks cell binds it to: dropped silently.
-SAME_AS_CHECKS = {("numpy", "np")}
 OFFICIAL = "provided by the official tests"
+# Cell magics whose body is Python that runs in the kernel: the body is kept, the magic dropped.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "python", "python3"}
+_CELL_MAGIC = re.compile(r"^\s*%%(\w+)")
+# Calls a kept constant may make (on constant arguments): they build values, nothing else.
+SAFE_CALLS = {"np.array", "np.asarray", "np.zeros", "np.ones", "np.full", "np.eye", "np.arange",
+              "np.linspace", "np.float64", "np.random.default_rng", "np.sqrt", "np.exp",
+              "np.log", "math.sqrt", "math.exp", "math.log", "float", "int", "tuple", "list",
+              "range", "abs", "round", "min", "max", "len", "dict", "set", "frozenset"}
+SAFE_ATTRIBUTES = {"np.pi", "np.e", "np.inf", "np.nan", "np.newaxis", "math.pi", "math.e",
+                   "math.inf", "math.nan"}
 
 
 @dataclasses.dataclass
@@ -42,23 +58,59 @@ class Skipped:
 
 
 @dataclasses.dataclass
+class Statement:
+    """One kept top-level statement: its code, the names it binds and the names it uses."""
+
+    source: str
+    binds: list[str]
+    loads: set[str]
+    kind: str               # "import", "def", "class" or "assign"
+    methods: list[str] = dataclasses.field(default_factory=list)   # of a class
+    bases: list[str] = dataclasses.field(default_factory=list)     # of a class
+
+
+@dataclasses.dataclass
 class CellCode:
-    """What was kept from one code cell of the student's notebook."""
+    """What was kept from one code cell of a notebook."""
 
     index: int                     # index of the cell among ALL cells of the notebook
-    source: str = ""               # the Python code kept ("" when nothing is kept)
-    defines: list[str] = dataclasses.field(default_factory=list)   # names it binds
-    # class name -> (names of its bases, methods defined in its body)
-    classes: dict[str, tuple[list[str], list[str]]] = dataclasses.field(default_factory=dict)
+    statements: list[Statement] = dataclasses.field(default_factory=list)
     skipped: list[Skipped] = dataclasses.field(default_factory=list)
     syntax_error: str | None = None
+    execution_count: int | None = None
+
+    @property
+    def source(self) -> str:
+        """The kept code (``from __future__`` imports first, as Python requires)."""
+        future = [s for s in self.statements if s.source.startswith("from __future__")]
+        return "".join(s.source for s in future + [s for s in self.statements if s not in future])
+
+    @property
+    def defines(self) -> list[str]:
+        return list(dict.fromkeys(n for s in self.statements for n in s.binds))
+
+
+def cell_text(cell) -> str:
+    """A cell's source as one string (malformed sources count as empty)."""
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        return "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
+
+
+def unwrap_cell_magic(source: str) -> str:
+    """``%%time`` + body -> body (for the magics in PYTHON_CELL_MAGICS); anything else as is."""
+    match = _CELL_MAGIC.match(source)
+    if match and match.group(1) in PYTHON_CELL_MAGICS:
+        return source.split("\n", 1)[1] if "\n" in source else ""
+    return source
 
 
 def python_source(cell_source: str) -> str:
     """The cell as plain Python: IPython magics and shell escapes become function calls."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _TRANSFORMER.transform_cell(cell_source)
+        return _TRANSFORMER.transform_cell(unwrap_cell_magic(cell_source))
 
 
 def _describe(node: ast.stmt) -> str:
@@ -68,10 +120,7 @@ def _describe(node: ast.stmt) -> str:
         if isinstance(func, ast.Attribute) and func.attr in ("run_line_magic", "run_cell_magic",
                                                              "system", "getoutput"):
             return "an IPython magic or shell command"
-        try:
-            return f"a call to {ast.unparse(func)}()"
-        except Exception:  # pragma: no cover - unparse handles every parsed node
-            return "a call"
+        return f"a call to {_dotted(func) or 'a function'}()"
     names = {ast.For: "a for loop", ast.AsyncFor: "a for loop", ast.While: "a while loop",
              ast.With: "a with block", ast.AsyncWith: "a with block", ast.If: "an if block",
              ast.Assert: "an assert", ast.Raise: "a raise", ast.Delete: "a del statement",
@@ -82,33 +131,48 @@ def _describe(node: ast.stmt) -> str:
             return text
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        shown = ", ".join(ast.unparse(t) for t in targets)
+        shown = ", ".join(_dotted(t) or "an item" for t in targets)
         return f"an assignment to {shown} (only constants are kept)"
     if isinstance(node, ast.Expr):
         return "an expression"
     return f"a {type(node).__name__} statement"
 
 
-def _is_constant(value: ast.expr | None, known=None) -> bool:
-    """A value whose evaluation cannot run code: a literal, a lambda or a (dotted) name.
-
-    A name counts only if it is ``known`` (bound by code that is kept, or a builtin): an alias
-    of a variable made by left-out code (``w_final = w`` after a training loop) would fail.
-    """
-    if value is None:
-        return True
-    if isinstance(value, ast.Lambda):
-        return True
-    node = value
+def _dotted(node) -> str | None:
+    """``np.random.default_rng`` for a chain of attributes on a name, else None."""
+    parts = []
     while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
         node = node.value
     if isinstance(node, ast.Name):
+        return ".".join([node.id, *reversed(parts)])
+    return None
+
+
+def _safe_value(node, known) -> bool:
+    """A value whose evaluation builds a constant and runs no code of the student's."""
+    if isinstance(node, (ast.Constant, ast.Lambda)):
+        return True
+    if isinstance(node, ast.Name):
         return known is None or node.id in known or hasattr(builtins, node.id)
-    try:
-        ast.literal_eval(value)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
+    if isinstance(node, ast.Attribute):
+        name = _dotted(node)
+        root = name.split(".")[0] if name else None
+        return name in SAFE_ATTRIBUTES or (root is not None and (
+            known is None or root in known or hasattr(builtins, root)))
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(_safe_value(e, known) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is None or _safe_value(k, known) for k in node.keys) and all(
+            _safe_value(v, known) for v in node.values)
+    if isinstance(node, ast.UnaryOp):
+        return _safe_value(node.operand, known)
+    if isinstance(node, ast.BinOp):
+        return _safe_value(node.left, known) and _safe_value(node.right, known)
+    if isinstance(node, ast.Call):
+        return (_dotted(node.func) in SAFE_CALLS and all(_safe_value(a, known) for a in node.args)
+                and all(k.arg is not None and _safe_value(k.value, known) for k in node.keywords))
+    return False
 
 
 def _target_names(target: ast.expr) -> list[str] | None:
@@ -127,39 +191,43 @@ def _target_names(target: ast.expr) -> list[str] | None:
 
 
 def _import_names(node: ast.Import | ast.ImportFrom) -> list[str]:
-    names = []
-    for alias in node.names:
-        if alias.name == "*":
-            continue
-        names.append(alias.asname or alias.name.split(".")[0])
-    return names
+    return [alias.asname or alias.name.split(".")[0] for alias in node.names if alias.name != "*"]
 
 
-def _wrap_import(node: ast.stmt) -> ast.stmt:
-    """``import x`` becomes ``try: import x`` / ``except ImportError: pass``."""
-    handler = ast.ExceptHandler(type=ast.Name(id="ImportError", ctx=ast.Load()), name=None,
-                                body=[ast.Pass()])
-    return ast.Try(body=[node], handlers=[handler], orelse=[], finalbody=[])
+def _segment(lines: list[str], node: ast.stmt) -> str:
+    """The original text of a top-level statement (decorators included)."""
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return "".join(lines[first - 1:node.end_lineno]).rstrip("\n") + "\n"
 
 
-def _keep(node: ast.stmt, reserved: frozenset[str],
-          known=None) -> tuple[ast.stmt | None, list[str], str]:
-    """(statement to keep or None, names it binds, reason when dropped)."""
+def _guarded_import(text: str) -> str:
+    """An import (or try of imports) that cannot fail: ``try: ... except ImportError: pass``."""
+    body = "".join(f"    {line}\n" for line in text.rstrip("\n").split("\n"))
+    return f"try:\n{body}except ImportError:\n    pass\n"
+
+
+def _loads(node: ast.AST) -> set[str]:
+    """The global names a statement may use (every plain name in it)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _keep_import(node, reserved):
+    names = _import_names(node)
+    clash = [n for n in names if n in reserved]
+    if clash:
+        return None, f"an import that rebinds {', '.join(clash)} ({OFFICIAL})"
+    return names, ""
+
+
+def _keep(node: ast.stmt, reserved: frozenset[str], known) -> tuple[str | None, list[str], str]:
+    """(kind of statement kept or None, names it binds, reason when dropped)."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-            return node, [], ""
-        names = _import_names(node)
-        if isinstance(node, ast.Import) and all(
-                (a.name, a.asname) in SAME_AS_CHECKS for a in node.names):
-            return None, [], ""  # ``import numpy as np``: already done by the checks cell
-        if any(n in reserved for n in names):
-            clash = ", ".join(n for n in names if n in reserved)
-            return None, [], f"an import that rebinds {clash} ({OFFICIAL})"
-        return _wrap_import(node), names, ""
+        names, reason = _keep_import(node, reserved)
+        return ("import", names, "") if names is not None else (None, [], reason)
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         if node.name in reserved:
             return None, [], f"a definition of {node.name} ({OFFICIAL})"
-        return node, [node.name], ""
+        return ("class" if isinstance(node, ast.ClassDef) else "def"), [node.name], ""
     if isinstance(node, (ast.Assign, ast.AnnAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         names = []
@@ -168,14 +236,12 @@ def _keep(node: ast.stmt, reserved: frozenset[str],
             if found is None:
                 return None, [], _describe(node)
             names += found
-        if not _is_constant(node.value, known):
+        if node.value is None or not _safe_value(node.value, known):
             return None, [], _describe(node)
-        if isinstance(node, ast.AnnAssign) and node.value is None:
-            return None, [], _describe(node)
-        if any(n in reserved for n in names):
-            clash = ", ".join(n for n in names if n in reserved)
-            return None, [], f"an assignment to {clash} ({OFFICIAL})"
-        return node, names, ""
+        clash = [n for n in names if n in reserved]
+        if clash:
+            return None, [], f"an assignment to {', '.join(clash)} ({OFFICIAL})"
+        return "assign", names, ""
     if isinstance(node, ast.Try):
         inner = node.body + node.orelse + node.finalbody + [
             s for handler in node.handlers for s in handler.body]
@@ -185,27 +251,40 @@ def _keep(node: ast.stmt, reserved: frozenset[str],
                 continue
             if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 return None, [], _describe(node)
-            kept, bound, reason = _keep(stmt, reserved)
-            if kept is None:
+            bound, reason = _keep_import(stmt, reserved)
+            if bound is None:
                 return None, [], reason
             names += bound
-        return _wrap_import(node), names, ""
-    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
-        return None, [], ""  # a docstring or a bare constant: nothing to report
-    if isinstance(node, ast.Pass):
-        return None, [], ""
+        return "import", names, ""
+    if isinstance(node, (ast.Pass, ast.Expr)) and (isinstance(node, ast.Pass) or isinstance(
+            node.value, ast.Constant)):
+        return None, [], ""   # a docstring, a bare constant or pass: nothing to report
     return None, [], _describe(node)
 
 
-def extract_cell(source: str, index: int = 0, reserved=frozenset(), known=None) -> CellCode:
+def _statement(node, kind: str, names: list[str], lines: list[str]) -> Statement:
+    text = _segment(lines, node)
+    if kind == "import":
+        text = text if isinstance(node, ast.ImportFrom) and node.module == "__future__" \
+            else _guarded_import(text)
+    statement = Statement(source=text, binds=names, loads=_loads(node), kind=kind)
+    if isinstance(node, ast.ClassDef):
+        statement.bases = [_dotted(b) or "" for b in node.bases]
+        statement.methods = [n.name for n in node.body
+                             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return statement
+
+
+def extract_cell(source: str, index: int = 0, reserved=frozenset(), known=None,
+                 execution_count: int | None = None) -> CellCode:
     """Keep the definitions of one code cell (see the module docstring for the rules).
 
-    ``known``: names bound by the kept code of earlier cells and by the checks cell (None: do
-    not check aliases); the names this cell binds are added to it.
+    ``known``: names bound by the kept code of earlier cells (None: do not check names used in
+    constants); the names this cell binds are added to it.
     """
-    result = CellCode(index=index)
-    code = python_source(source)
+    result = CellCode(index=index, execution_count=execution_count)
     try:
+        code = python_source(source)
         tree = ast.parse(code)
     except (SyntaxError, ValueError) as error:  # ValueError: null bytes in the source
         line = getattr(error, "lineno", None)
@@ -215,48 +294,56 @@ def extract_cell(source: str, index: int = 0, reserved=frozenset(), known=None) 
     except (RecursionError, MemoryError):
         result.syntax_error = "the cell is too deeply nested to parse"
         return result
+    lines = code.splitlines(keepends=True)
     reserved = frozenset(reserved)
-    future, kept = [], []
     for node in tree.body:
-        stmt, names, reason = _keep(node, reserved, known)
-        if stmt is not None and isinstance(node, ast.ClassDef):
-            bases = [ast.unparse(b) for b in node.bases]
-            methods = [n.name for n in node.body
-                       if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-            result.classes[node.name] = (bases, methods)
+        kind, names, reason = _keep(node, reserved, known)
         if known is not None:
             known.update(names)
-        if stmt is None:
+        if kind is None:
             if reason:
                 result.skipped.append(Skipped(line=node.lineno, what=reason))
             continue
-        (future if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
-         else kept).append(stmt)
-        result.defines += [n for n in names if n not in result.defines]
-    if future or kept:
-        module = ast.Module(body=future + kept, type_ignores=[])
-        result.source = ast.unparse(ast.fix_missing_locations(module)) + "\n"
+        result.statements.append(_statement(node, kind, names, lines))
     return result
 
 
-def is_checks_cell(source: str, header: str) -> bool:
-    """True for the inlined test-helpers cell (the student's copy is never used)."""
-    return source.lstrip().startswith(header)
-
-
-def extract_notebook(nb, reserved=frozenset(), checks_header: str | None = None) -> list[CellCode]:
-    """Every code cell of the notebook, extracted, in notebook order (the checks cell left out)."""
+def extract_notebook(nb, reserved=frozenset(), skip=lambda source: False) -> list[CellCode]:
+    """Every code cell of the notebook, extracted, in notebook order (``skip``ped cells left out)."""
     cells, known = [], set(reserved)
-    for index, cell in enumerate(nb.cells):
-        if cell.get("cell_type") != "code":
+    for index, cell in enumerate(nb.get("cells", [])):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(source)
-        if checks_header and is_checks_cell(source, checks_header):
+        source = cell_text(cell)
+        if skip(source):
             continue
-        cells.append(extract_cell(source, index=index, reserved=reserved, known=known))
+        count = cell.get("execution_count")
+        cells.append(extract_cell(source, index=index, reserved=reserved, known=known,
+                                  execution_count=count if isinstance(count, int) else None))
     return cells
+
+
+def resolve_duplicates(cells: list[CellCode], names) -> list[str]:
+    """Keep one definition of each of ``names``: the one the student ran last (see the module).
+
+    Removes the others from their cells; returns a note per name defined more than once.
+    """
+    notes = []
+    for name in names:
+        places = [(cell, s) for cell in cells for s in cell.statements
+                  if name in s.binds and s.kind in ("def", "class")]
+        if len(places) < 2:
+            continue
+        order = {id(cell): (cell.execution_count is not None, cell.execution_count or 0, position)
+                 for position, cell in enumerate(cells)}
+        winner = max(places, key=lambda place: order[id(place[0])])
+        for cell, statement in places:
+            if statement is not winner[1]:
+                cell.statements.remove(statement)
+        where = ", ".join(str(cell.index + 1) for cell, _ in places)
+        notes.append(f"{name} is defined in cells {where}; the one from cell {winner[0].index + 1} "
+                     "(the one you ran last) was graded.")
+    return notes
 
 
 def defined_names(cells: list[CellCode]) -> set[str]:
@@ -266,23 +353,38 @@ def defined_names(cells: list[CellCode]) -> set[str]:
 
 def defined_methods(cells: list[CellCode], name: str) -> set[str]:
     """The methods a class defines, its own or from bases defined in the same code."""
-    classes = {}
-    for cell in cells:
-        classes.update(cell.classes)   # a later definition replaces an earlier one
+    classes = {s.binds[0]: s for cell in cells for s in cell.statements if s.kind == "class"}
     found, todo, seen = set(), [name], set()
     while todo:
         current = todo.pop()
         if current in seen or current not in classes:
             continue
         seen.add(current)
-        bases, methods = classes[current]
-        found.update(methods)
-        todo += bases
+        found.update(classes[current].methods)
+        todo += classes[current].bases
     return found
 
 
+def is_skeleton(statement: Statement, methods=()) -> bool:
+    """True if a kept def (or each of a class's ``methods``) only raises NotImplementedError."""
+    tree = ast.parse(statement.source)
+    node = tree.body[0]
+    bodies = [node] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else [
+        n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and n.name in methods]
+    if not bodies:
+        return False
+    for func in bodies:
+        body = [s for s in func.body
+                if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        if not (len(body) == 1 and isinstance(body[0], ast.Raise)
+                and "NotImplementedError" in ast.unparse(body[0])):
+            return False
+    return True
+
+
 def top_level_names(source: str) -> set[str]:
-    """Names a (trusted) cell binds at top level: used to protect the test helpers' names."""
+    """Names a (trusted) cell binds at top level."""
     try:
         tree = ast.parse(python_source(source))
     except SyntaxError:
@@ -295,8 +397,5 @@ def top_level_names(source: str) -> set[str]:
             names.update(_import_names(node))
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                for sub in ast.walk(target):
-                    if isinstance(sub, ast.Name):
-                        names.add(sub.id)
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
     return names

@@ -1,12 +1,14 @@
-"""Student labs from instructor notebooks: ``python -m coursetools labs`` (``make labs``).
+"""Student labs from instructor notebooks: ``coursetools labs`` (``make labs``).
 
 For every ``solutions/<lab>.ipynb`` this
 
-1. refreshes its checks cell (the cell starting with ``markers.CHECKS_HEADER``) from
-   ``coursetools/checks.py``, so the notebook carries the current test helpers verbatim;
+1. refreshes its test-helper cell (``cells.helper_source``, strict: a failing test fails nbval)
+   with the lab id, contract and methods of the notebook's ``metadata.coursetools``;
 2. writes ``labs/<lab>.ipynb``: the same notebook with each solution region replaced by a
-   ``TODO`` line and ``raise NotImplementedError(...)``, and the hidden-test cells removed.
-   Nothing else changes (markdown, other code, metadata and cell ids are kept).
+   ``TODO`` line and ``raise NotImplementedError(...)``, the hidden-test cells removed, and the
+   helper cell in student mode (a failing test prints its message and "Run all" goes on).
+   Nothing else changes (markdown, other code, cell ids and metadata are kept, except the
+   grading seed, which stays with the instructor).
 
 ``--check`` writes nothing and fails if a file is out of date.
 """
@@ -17,14 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from coursetools import markers, notebooks
-
-CHECKS_MODULE = Path(__file__).with_name("checks.py")
-
-
-def checks_cell_source() -> str:
-    """The source of the checks cell: the header line, then coursetools/checks.py verbatim."""
-    return markers.CHECKS_HEADER + "\n" + CHECKS_MODULE.read_text(encoding="utf-8").rstrip("\n")
+from coursetools import cells, markers, notebooks
 
 
 def student_source(source: str, regions: list[markers.Region]) -> str:
@@ -39,30 +34,39 @@ def student_source(source: str, regions: list[markers.Region]) -> str:
     return "\n".join(lines)
 
 
+def _set_helpers(nb, infos, strict: bool) -> bool:
+    """Put the current helper cell (source and metadata) into ``nb``; True if it changed."""
+    meta = nb.metadata.get("coursetools", {})
+    cell = next(nb.cells[i.index] for i in infos if i.kind == "helpers")
+    source = cells.helper_source(meta.get("lab"), meta.get("contract", []), meta.get("methods"),
+                                 strict=strict)
+    metadata = {**cell.metadata, **copy.deepcopy(cells.HELPER_METADATA)}
+    if cell.source == source and cell.metadata == metadata:
+        return False
+    cell.source, cell.metadata = source, metadata
+    return True
+
+
 def student_notebook(nb, path=None):
     """The student version of an instructor notebook (a new object; ``nb`` is unchanged)."""
     infos = markers.parse_notebook(nb, path)
     student = copy.deepcopy(nb)
-    cells = []
+    student.metadata.get("coursetools", {}).pop("seed", None)   # the instructor's, for grading
+    _set_helpers(student, infos, strict=False)
+    kept = []
     for info, cell in zip(infos, student.cells):
         if info.kind == "hidden":
             continue
         if info.kind == "solution":
             cell.source = student_source(cell.source, info.regions)
-        cells.append(cell)
-    student.cells = cells
+        kept.append(cell)
+    student.cells = kept
     return notebooks.clean(student)
 
 
-def refresh_checks_cell(nb, path=None) -> bool:
-    """Put the current checks.py into the notebook's checks cell; True if it changed."""
-    infos = markers.parse_notebook(nb, path)
-    cell = next(nb.cells[i.index] for i in infos if i.kind == "checks")
-    source = checks_cell_source()
-    if cell.source == source:
-        return False
-    cell.source = source
-    return True
+def refresh_helper_cell(nb, path=None) -> bool:
+    """Put the current helpers into the instructor notebook's helper cell; True if it changed."""
+    return _set_helpers(nb, markers.parse_notebook(nb, path), strict=True)
 
 
 def serialise(nb) -> str:
@@ -81,7 +85,7 @@ def _update(path: Path, text: str, check: bool) -> bool:
 
 
 def generate(root: Path, check: bool = False) -> list[Path]:
-    """Refresh solutions' checks cells and regenerate labs/; returns the files out of date.
+    """Refresh solutions' helper cells and regenerate labs/; returns the files out of date.
 
     With ``check=True`` nothing is written. A generated lab without an instructor notebook is
     reported as out of date too (delete it, or restore its source).
@@ -92,7 +96,7 @@ def generate(root: Path, check: bool = False) -> list[Path]:
     for source in sources:
         name = source.relative_to(root)
         nb = nbformat.reads(source.read_text(encoding="utf-8"), as_version=4)
-        refresh_checks_cell(nb, name)
+        refresh_helper_cell(nb, name)
         notebooks.clean(nb)
         if _update(source, serialise(nb), check):
             stale.append(source)

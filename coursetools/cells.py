@@ -1,0 +1,103 @@
+"""The notebook cells that carry kernel-side code (``coursetools/kernel/``): built here, only here.
+
+- the labs' **test-helper cell**: ``kernel/checks.py`` executed as the module
+  ``coursetools_checks``, then only the public names bound, then ``configure`` with the lab's
+  contract and mode (strict in instructor notebooks, forgiving in student labs). Its first line
+  is a Colab form title and its metadata collapses it in Colab, Jupyter and on the site;
+- the grading notebooks' **setup cell** (``kernel/guard.py``), **helper cell** (the same module,
+  recording mode), **isolation cells** and **recording cell**.
+
+Each embedded module keeps its ``VERSION``; the helper cell repeats it on its second line, which is
+how the generator and the grader recognise the cell and refuse an outdated one.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+KERNEL = Path(__file__).with_name("kernel")
+HELPER_TITLE = "#@title Test helpers (run this cell; you do not need to read it)"
+HELPER_MARK = "# coursetools test helpers v{version}: generated from coursetools/kernel/checks.py; do not edit"
+HELPER_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["hide-input"]}
+MODULE = "coursetools_checks"
+_MARK = re.compile(r"^# coursetools test helpers v(\d+):")
+
+
+class OutdatedCell(ValueError):
+    """A notebook's test-helper cell is older than the helpers the grader uses."""
+
+
+def module_source(name: str) -> str:
+    """The source of ``kernel/<name>.py``, checked to be embeddable in a raw ''' string."""
+    text = (KERNEL / f"{name}.py").read_text(encoding="utf-8")
+    if "'''" in text or text.rstrip().endswith("\\"):
+        raise ValueError(f"kernel/{name}.py cannot be embedded: it contains ''' or ends with \\")
+    return text
+
+
+def module_version(name: str) -> int:
+    match = re.search(r"^VERSION = (\d+)$", module_source(name), re.M)
+    if not match:
+        raise ValueError(f"kernel/{name}.py has no VERSION")
+    return int(match.group(1))
+
+
+def _embed(name: str, module: str, filename: str) -> list[str]:
+    """Lines that execute ``kernel/<name>.py`` as the module ``module`` (in ``sys.modules``)."""
+    return [f'__import__("sys").modules["{module}"] = __import__("types").ModuleType("{module}")',
+            "exec(compile(r'''" + module_source(name) + "''', " + repr(filename) + ', "exec"), '
+            f'__import__("sys").modules["{module}"].__dict__)']
+
+
+def helper_source(lab: str | None, contract, methods=None, strict: bool = True) -> str:
+    """The test-helper cell of a lab (``strict``: instructor notebook; else student lab)."""
+    from coursetools.kernel import checks
+
+    settings = json.dumps({"lab": lab, "contract": list(contract),
+                           "methods": {k: list(v) for k, v in dict(methods or {}).items()},
+                           "strict": bool(strict)}, sort_keys=True)
+    names = ", ".join(checks.PUBLIC)
+    lines = [HELPER_TITLE, HELPER_MARK.format(version=module_version("checks")),
+             *_embed("checks", MODULE, checks.HELPERS_FILE),
+             f"from {MODULE} import configure as _configure, {names}",
+             f"_configure(**__import__('json').loads({settings!r}))",
+             "del _configure"]
+    return "\n".join(lines)
+
+
+def helper_version(source: str) -> int | None:
+    """The version of a test-helper cell's source, or None if it is not one."""
+    lines = source.lstrip().splitlines()
+    if len(lines) < 2 or lines[0].strip() != HELPER_TITLE:
+        return None
+    match = _MARK.match(lines[1])
+    return int(match.group(1)) if match else None
+
+
+def is_helper_cell(source: str) -> bool:
+    """True for a test-helper cell of any version (the student's copy is never used)."""
+    return helper_version(source) is not None
+
+
+def require_current(source: str, where: str) -> None:
+    """Raise OutdatedCell unless ``source`` is a helper cell of the current version."""
+    found, current = helper_version(source), module_version("checks")
+    if found != current:
+        raise OutdatedCell(f"{where}: its test-helper cell is version {found}, the grader's is "
+                           f"{current}; run `make labs` (or copy the cell of the current lab)")
+
+
+def guard_source(private_dir: str) -> str:
+    """The grading notebooks' first cell: the audit hook, installed, leaving no names behind."""
+    return "\n".join([*_embed("guard", "coursetools_guard", "<grading guard>"),
+                      f'__import__("sys").modules["coursetools_guard"].install({private_dir!r})'])
+
+
+def recording_source(seed: str) -> str:
+    return f'__import__("{MODULE}").enable_recording({seed!r})'
+
+
+def isolation_source(names, definitions: str) -> str:
+    """Before the tests of one function: the official versions of the functions it uses."""
+    return f'__import__("{MODULE}").isolate({list(names)!r}, {definitions!r})'

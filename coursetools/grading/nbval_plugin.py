@@ -1,0 +1,316 @@
+"""pytest plugin for grading: nbval executes the grading notebooks, this plugin keeps them in budget
+and collects what they emitted.
+
+nbval makes one pytest item per code cell and runs a notebook's cells in order in one kernel
+(started in the sandbox by ``provisioner``); pytest-xdist (``--dist loadscope``) spreads the
+notebooks over the cores. This plugin adds what grading needs and nbval does not have:
+
+- **Budgets enforced from outside the kernel.** nbval waits for output as long as output keeps
+  coming, and its timeout asks the kernel to interrupt itself. Here each kernel object nbval
+  creates is watched: a cell gets ``cell_seconds`` of wall clock, a notebook ``notebook_seconds``
+  in all, and a cell may send ``output_bytes``; past any of them the sandbox is killed (not
+  asked) and the cell's ``Failure`` says which budget it was. The student cannot switch this off:
+  it happens in the grader's process.
+- **A dead kernel costs only the tests that were running.** Before a test cell runs on a dead
+  kernel, a new one is started and the notebook's prelude (setup, helpers, definitions,
+  recording) and its latest isolation cell are replayed, at most ``MAX_RESTARTS`` times and
+  only while the notebook's time budget lasts.
+- **Results as typed records.** On the worker, each cell's record-mode payloads, error names and
+  ``Failure`` become a ``records.CellResult`` in the report's ``user_properties`` (xdist carries
+  them); on the controller, ``Collector`` gathers them per notebook and prints a progress line.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from queue import Empty
+
+import pytest
+
+from coursetools.grading.records import PRELUDE, CellResult, Failure, Role
+from coursetools.kernel.checks import MIME
+
+META = "coursetools"
+PROPERTY = "coursetools-result"
+MAX_RESTARTS = 8
+POLL_SECONDS = 0.2
+
+
+class KernelDied(RuntimeError):
+    """The kernel process ended while a cell was running."""
+
+
+class BudgetExceeded(RuntimeError):
+    """A budget ran out before the cell could start."""
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("coursetools grading budgets")
+    group.addoption("--coursetools-cell-seconds", type=float, default=20.0)
+    group.addoption("--coursetools-notebook-seconds", type=float, default=300.0)
+    group.addoption("--coursetools-output-bytes", type=int, default=2_000_000)
+
+
+@dataclasses.dataclass
+class Budget:
+    """The budgets of one notebook, and how the last cell ended."""
+
+    cell_seconds: float
+    notebook_seconds: float
+    output_bytes: int
+    started: float = dataclasses.field(default_factory=time.monotonic)
+    cell_deadline: float = 0.0
+    cell_bytes: int = 0
+    msg_id: str | None = None
+    failure: Failure = Failure.NONE
+    restarts: int = 0
+
+    @property
+    def notebook_deadline(self) -> float:
+        return self.started + self.notebook_seconds
+
+    def exhausted(self) -> bool:
+        return time.monotonic() >= self.notebook_deadline
+
+
+def _message_bytes(msg) -> int:
+    content = msg.get("content", {})
+    kind = msg.get("msg_type")
+    if kind == "stream":
+        return len(str(content.get("text", "")))
+    if kind in ("display_data", "execute_result", "update_display_data"):
+        return sum(len(json.dumps(v)) if not isinstance(v, str) else len(v)
+                   for v in content.get("data", {}).values())
+    if kind == "error":
+        return sum(len(str(line)) for line in content.get("traceback", [])) + len(
+            str(content.get("evalue", "")))
+    return 0
+
+
+class Watch:
+    """Wraps one nbval ``RunningKernel``: every wait is bounded by the budgets."""
+
+    def __init__(self, kernel, budget: Budget):
+        self.kernel, self.budget = kernel, budget
+        self._execute, self._get = kernel.execute_cell_input, kernel.get_message
+        kernel.execute_cell_input = self.execute_cell_input
+        kernel.get_message = self.get_message
+        kernel.await_reply = self.await_reply
+        kernel._coursetools_watch = self
+
+    def kill(self, failure: Failure) -> None:
+        self.budget.failure = failure
+        try:
+            self.kernel.km.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001 - it may be dead already; it must not run on
+            pass
+
+    def execute_cell_input(self, source, allow_stdin=None):
+        budget = self.budget
+        if budget.exhausted():
+            self.kill(Failure.NOTEBOOK_TIME)
+            raise BudgetExceeded("the notebook's time budget is used up")
+        budget.failure = Failure.NONE
+        budget.cell_bytes = 0
+        budget.cell_deadline = min(time.monotonic() + budget.cell_seconds, budget.notebook_deadline)
+        budget.msg_id = self._execute(source, allow_stdin=allow_stdin)
+        return budget.msg_id
+
+    def get_message(self, stream, timeout=None):
+        """nbval's ``get_message`` (raises ``Empty`` after ``timeout``), within the budgets."""
+        budget = self.budget
+        wait_until = None if timeout is None else time.monotonic() + float(timeout)
+        while True:
+            now = time.monotonic()
+            if budget.cell_deadline and now >= budget.cell_deadline:
+                self.kill(Failure.NOTEBOOK_TIME if now >= budget.notebook_deadline
+                          else Failure.TIMEOUT)
+                raise Empty
+            if wait_until is not None and now >= wait_until:
+                raise Empty
+            limit = min(x for x in (budget.cell_deadline or now + POLL_SECONDS, wait_until,
+                                    now + POLL_SECONDS) if x is not None)
+            try:
+                msg = self._get(stream, timeout=max(0.01, limit - now))
+            except Empty:
+                if not self.kernel.is_alive():
+                    budget.failure = Failure.KERNEL_DIED
+                    raise KernelDied("the kernel died while running this cell") from None
+                continue
+            if stream == "iopub" and msg["parent_header"].get("msg_id") == budget.msg_id:
+                budget.cell_bytes += _message_bytes(msg)
+                if budget.cell_bytes > budget.output_bytes:
+                    self.kill(Failure.OUTPUT)
+                    raise Empty
+            return msg
+
+    def await_reply(self, msg_id, timeout=None):
+        while True:
+            msg = self.get_message("shell", timeout=timeout)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                if msg["content"]["status"] == "aborted":
+                    raise RuntimeError("Kernel aborted execution request")
+                return
+
+
+def _is_cell(item) -> bool:
+    from nbval.plugin import IPyNbCell
+
+    return isinstance(item, IPyNbCell)
+
+
+def _meta(cell) -> dict:
+    return dict(cell.get("metadata", {}).get(META, {}))
+
+
+def _role(cell) -> Role | None:
+    value = _meta(cell).get("role")
+    return Role(value) if value in {r.value for r in Role} else None
+
+
+def _budget(item) -> Budget:
+    notebook = item.parent
+    budget = getattr(notebook, "_coursetools_budget", None)
+    if budget is None:
+        option = item.config.getoption
+        budget = Budget(option("--coursetools-cell-seconds"),
+                        option("--coursetools-notebook-seconds"),
+                        option("--coursetools-output-bytes"))
+        notebook._coursetools_budget = budget
+    return budget
+
+
+def _watch(item) -> None:
+    kernel = getattr(item.parent, "kernel", None)
+    if kernel is not None and not hasattr(kernel, "_coursetools_watch"):
+        Watch(kernel, _budget(item))
+
+
+def _restart(item, budget: Budget) -> None:
+    """A fresh kernel for the item's notebook, with the prelude and latest isolation replayed."""
+    notebook = item.parent
+    try:
+        notebook.kernel.stop()
+    except Exception:  # noqa: BLE001 - it is dead already; only the new one matters
+        pass
+    notebook.setup()
+    notebook.timed_out = False
+    Watch(notebook.kernel, budget)
+    cells = notebook.nb.cells
+    replay = [c for c in cells if _role(c) in PRELUDE]
+    isolation = [c for c in cells[:item.cell_num] if _role(c) is Role.ISOLATION]
+    for cell in replay + isolation[-1:]:
+        msg_id = notebook.kernel.execute_cell_input(cell.source, allow_stdin=False)
+        notebook.kernel.await_reply(msg_id)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if not _is_cell(item):
+        return
+    _watch(item)
+    budget = _budget(item)
+    if budget.exhausted():
+        budget.failure = Failure.NOTEBOOK_TIME
+        pytest.skip("the notebook's time budget is used up")
+    kernel = getattr(item.parent, "kernel", None)
+    if _role(item.cell) is not Role.TEST or kernel is None or kernel.is_alive():
+        return
+    if budget.restarts >= MAX_RESTARTS:
+        return
+    budget.restarts += 1
+    try:
+        _restart(item, budget)
+    except Exception:  # noqa: BLE001 - the cell then fails as not run, which is reported
+        budget.failure = Failure.NOT_RUN
+
+
+def _failure(item, excinfo) -> Failure:
+    """How the cell ended, from what the grader observed (never from the kernel's words)."""
+    budget = _budget(item)
+    if budget.failure is not Failure.NONE:
+        return budget.failure
+    if excinfo is None:
+        return Failure.NONE
+    error = excinfo.value
+    if isinstance(error, KernelDied):
+        return Failure.KERNEL_DIED
+    if type(error).__name__ == "NbCellError" and getattr(item, "test_outputs", None) is not None:
+        return Failure.NONE   # the cell ran and raised: its error is in the outputs
+    kernel = getattr(item.parent, "kernel", None)
+    if kernel is None or not kernel.is_alive():
+        return Failure.NOT_RUN
+    return Failure.GRADER
+
+
+def _collect_outputs(outputs) -> tuple[list[dict], list[tuple[str, str]]]:
+    payloads, errors = [], []
+    for output in outputs or []:
+        kind = output.get("output_type")
+        if kind in ("display_data", "execute_result"):
+            data = output.get("data", {}).get(MIME)
+            if isinstance(data, dict):
+                payloads.append(data)
+        elif kind == "error":
+            errors.append((str(output.get("ename", ""))[:100], str(output.get("evalue", ""))[:300]))
+    return payloads, errors
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if not _is_cell(item) or call.when not in ("setup", "call"):
+        return
+    if call.when == "setup" and call.excinfo is None:
+        return
+    report = outcome.get_result()
+    excinfo = call.excinfo
+    skipped = excinfo is not None and type(excinfo.value).__name__ == "Skipped"
+    payloads, errors = _collect_outputs(getattr(item, "test_outputs", None))
+    meta = _meta(item.cell)
+    failure = _failure(item, None if skipped else excinfo)
+    if skipped and failure is Failure.NONE:
+        failure = Failure.NOT_RUN
+    result = CellResult(notebook=item.path.stem, index=item.cell_num,
+                        role=_role(item.cell) or Role.TEST, tests=list(meta.get("tests", [])),
+                        source_cell=meta.get("cell"), payloads=payloads, errors=errors,
+                        failure=failure)
+    _budget(item).failure = Failure.NONE if failure is not Failure.NOTEBOOK_TIME else failure
+    report.user_properties.append((PROPERTY, result.to_json()))
+
+
+class Collector:
+    """Controller side: the results of every cell, by notebook, and a progress line on stderr."""
+
+    def __init__(self, cells_per_notebook: dict[str, int], progress=True, stream=None):
+        self.expected = dict(cells_per_notebook)
+        self.results: dict[str, list[CellResult]] = {name: [] for name in self.expected}
+        self.done: set[str] = set()
+        self.progress = progress
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+
+    def pytest_runtest_logreport(self, report):
+        for name, value in report.user_properties:
+            if name != PROPERTY:
+                continue
+            result = CellResult.from_json(value)
+            cells = self.results.setdefault(result.notebook, [])
+            cells.append(result)
+            if len(cells) >= self.expected.get(result.notebook, 0):
+                self.done.add(result.notebook)
+                self.show()
+
+    def show(self, final=False):
+        if not self.progress:
+            return
+        total, done, width = len(self.expected), len(self.done), 30
+        filled = int(width * done / total) if total else width
+        elapsed = time.monotonic() - self.started
+        self.stream.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] "
+                          f"{done}/{total} notebooks, {elapsed:.0f} s")
+        if final:
+            self.stream.write("\n")
+        self.stream.flush()

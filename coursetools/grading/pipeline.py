@@ -1,0 +1,298 @@
+"""One grading run, as a pipeline of named steps over ``records.Submission``:
+
+    collect -> read -> extract -> build -> execute -> score -> write
+
+``collect`` finds one submission per student (``collect``), ``read`` turns bytes into a
+notebook or a status (``read``), ``extract`` keeps the definitions (``extract``), ``build``
+writes the grading notebooks (``build``), ``execute`` runs them in sandboxed kernels with
+nbval (``execute``), ``score`` compares with the reference run (``score``), and ``write``
+updates the results store and renders the gradebook, the feedback and the report
+(``store``, ``gradebook``, ``feedback``, ``report``, ``outdir``).
+
+One bad notebook is one bad row: each per-submission step runs isolated (``_isolated``), so
+whatever a file makes it raise becomes that student's ``grader error`` status and a warning
+for the instructor, and the rest of the class is graded.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from coursetools import cells
+from coursetools.grading import (build, collect, execute, extract, feedback, gradebook,
+                                 instructor, outdir, read, report, runrecord, sandbox, score,
+                                 store as storemod)
+from coursetools.grading.records import Status, Submission, safe_name
+from coursetools.kernel import checks
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = "reference"
+UNSAFE_WARNING = ("UNSAFE: these submissions were graded WITHOUT a sandbox (--unsafe-no-sandbox); "
+                  "a submission could have read the tests or changed other results.")
+
+
+class GradingError(Exception):
+    """Grading cannot run at all (the message says why)."""
+
+
+@dataclasses.dataclass
+class Options:
+    lab: str
+    submissions: Path
+    out: Path
+    instructor: Path | None = None
+    jobs: int | None = None
+    budgets: execute.Budgets = execute.Budgets()
+    seed: str | None = None
+    fresh: bool = False
+    unsafe_no_sandbox: bool = False
+    keep_work: bool = False
+    progress: bool = True
+    shard: tuple[int, int] | None = None
+    root: Path = REPO_ROOT
+
+
+@dataclasses.dataclass
+class Outcome:
+    lab: instructor.Lab
+    graded: list[Submission]
+    store: storemod.Store
+    warnings: list[str]
+    run: int
+
+
+def _isolated(sub: Submission, step: str, warnings: list[str], function, *args):
+    """Run one step for one submission; an exception becomes that student's status only."""
+    try:
+        return function(*args)
+    except Exception as error:  # noqa: BLE001 - whatever a file makes us raise stays its own
+        sub.flag(Status.GRADER_ERROR, f"({step})")
+        sub.raw = None
+        warnings.append(f"{sub.student}: the grader failed at step '{step}': "
+                        f"{type(error).__name__}: {error}")
+        if os.environ.get("COURSETOOLS_DEBUG"):
+            traceback.print_exc()
+        return None
+
+
+def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
+    """Deterministic part ``i`` of ``n`` of a class (stable when students are added)."""
+    if shard is None:
+        return True
+    index, count = shard
+    digest = int(hashlib.sha256(student.encode("utf-8")).hexdigest(), 16)
+    return digest % count == index - 1
+
+
+# ------------------------------------------------------------------ extract (one submission)
+def _first_line(source: str) -> str:
+    line = next((l.strip() for l in source.splitlines() if l.strip()), "")
+    return line if len(line) <= 40 else line[:37] + "..."
+
+
+def _notes_on_cells(sub: Submission, nb, codes, lab: instructor.Lab) -> None:
+    not_run = []
+    for code in codes:
+        source = extract.cell_text(nb["cells"][code.index])
+        where = f"cell {code.index + 1} (starting with `{_first_line(source)}`)"
+        if code.syntax_error:
+            sub.flag(Status.SYNTAX_ERROR)
+            sub.notes.append(f"{where} has a syntax error ({code.syntax_error}); the whole cell "
+                             "was skipped.")
+        official = [s for s in code.skipped if extract.OFFICIAL in s.what]
+        sub.notes += [f"{where}, line {s.line}: {s.what} was ignored." for s in official]
+        if len(official) < len(code.skipped) and instructor.normalise(source) not in lab.own_code:
+            not_run.append(str(code.index + 1))
+    if not_run:
+        sub.notes.append("Only imports, functions, classes and constants are graded; the other "
+                         f"top-level code of cells {', '.join(not_run)} (calls, loops, plots) "
+                         "was not run. Your functions must not rely on variables it creates.")
+
+
+def _contract_status(sub: Submission, codes, lab: instructor.Lab) -> bool:
+    """Flag missing definitions; True if there is anything to execute."""
+    defined = extract.defined_names(codes)
+    statements = {n: s for c in codes for s in c.statements for n in s.binds}
+    skeleton = []
+    for name in lab.contract:
+        kind = "class" if name in lab.methods else "function"
+        if name not in defined:
+            sub.flag(Status.MISSING_DEFINITION, f"{kind} {name}")
+            continue
+        for method in lab.methods.get(name, []):
+            if method not in extract.defined_methods(codes, name):
+                sub.flag(Status.MISSING_DEFINITION, f"method {name}.{method}")
+        skeleton.append(extract.is_skeleton(statements[name], lab.methods.get(name, [])))
+    if skeleton and all(skeleton) and len(skeleton) == len(lab.contract):
+        sub.flag(Status.NOT_ATTEMPTED)
+        return False
+    return bool(defined)
+
+
+def prepare(sub: Submission, lab: instructor.Lab, others) -> list[extract.CellCode] | None:
+    """read + extract: the definitions to grade, or None (the statuses say why)."""
+    nb = read.notebook(sub, lab, others)
+    if nb is None:
+        return None
+    codes = extract.extract_notebook(nb, reserved=frozenset(checks.PUBLIC),
+                                     skip=cells.is_helper_cell)
+    _notes_on_cells(sub, nb, codes, lab)
+    sub.notes += extract.resolve_duplicates(codes, lab.contract)
+    return codes if _contract_status(sub, codes, lab) else None
+
+
+# ------------------------------------------------------------------ the run
+def _load_lab(options: Options) -> tuple[instructor.Lab, dict]:
+    try:
+        path = instructor.instructor_path(options.root, options.lab, options.instructor)
+        lab = instructor.load(path, options.lab)
+    except instructor.LabError as error:
+        raise GradingError(str(error)) from None
+    return lab, instructor.other_labs(options.root, lab)
+
+
+def _check_places(options: Options) -> None:
+    submissions, out = Path(options.submissions), Path(options.out)
+    if not submissions.exists():
+        raise GradingError(f"the submissions folder {submissions} does not exist")
+    resolved = submissions.resolve()
+    if out.resolve() == resolved or resolved in out.resolve().parents:
+        raise GradingError("the results folder must not be inside the submissions folder")
+    try:
+        outdir.check(out)
+    except outdir.UnsafeOutput as error:
+        raise GradingError(str(error)) from None
+
+
+def _seed(options: Options, lab: instructor.Lab) -> tuple[str, str]:
+    if options.seed is not None:
+        return str(options.seed), "--seed"
+    if lab.seed:
+        return str(lab.seed), "instructor notebook"
+    return lab.digest[:16], "instructor notebook hash (no seed in its metadata)"
+
+
+def _execute(options, lab, prepared, seed, work) -> dict:
+    notebooks, sizes = {}, {}
+    (work / "notebooks").mkdir()
+    for key, definitions in prepared.items():
+        nb = build.grading_notebook(lab, definitions, seed=seed)
+        path = work / "notebooks" / f"{key}.ipynb"
+        build.write(nb, path)
+        notebooks[key], sizes[key] = path, len(nb.cells)
+    jobs = max(1, int(options.jobs or os.cpu_count() or 1))
+    run = lambda names, n: execute.run(  # noqa: E731
+        work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, jobs=n,
+        budgets=options.budgets, sandboxed=not options.unsafe_no_sandbox,
+        progress=options.progress)
+    results = run(list(notebooks), jobs)
+    # A notebook whose setup did not run (a kernel that did not start on an overloaded
+    # machine) is the grader's problem, not the student's: run it once more, alone.
+    again = [k for k in notebooks if len(results.get(k, [])) < sizes[k]
+             or any(c.role.value == "setup" and (c.errors or c.failure.value != "none")
+                    for c in results.get(k, []))]
+    if again:
+        results.update(run(again, 1))
+    return results
+
+
+def _score_all(lab, subs, results, warnings) -> dict:
+    try:
+        refs = score.reference(lab, results.get(REFERENCE, []))
+    except score.ReferenceFailure as error:
+        raise GradingError(f"grading stopped: {error}") from None
+    for sub in subs:
+        if sub.key is not None and sub.key in results:
+            sub.tests = _isolated(sub, "score", warnings, score.score, lab, refs,
+                                  results[sub.key]) or score.unexecuted(lab, refs, "no_result")
+            score.runtime_statuses(sub, results[sub.key])
+        else:
+            code = "not_implemented" if any(s.status is Status.NOT_ATTEMPTED
+                                             for s in sub.statuses) else ""
+            sub.tests = score.unexecuted(lab, refs, code)
+    return refs
+
+
+def grade(options: Options) -> Outcome:
+    """Grade the submissions of ``options`` into ``options.out`` (see the module docstring)."""
+    _check_places(options)
+    lab, others = _load_lab(options)
+    problem = None if options.unsafe_no_sandbox else sandbox.problem()
+    if problem:
+        raise GradingError(f"no sandbox: {problem}. Grading runs students' code; without a "
+                           "sandbox it could read the tests and change other results. If you "
+                           "accept that, pass --unsafe-no-sandbox.")
+    collected = collect.collect(options.submissions)
+    warnings = list(collected.warnings)
+    subs = [s for s in collected.submissions if in_shard(s.student, options.shard)]
+    seed, seed_source = _seed(options, lab)
+    work = Path(tempfile.mkdtemp(prefix="ct-"))
+    try:
+        prepared = {REFERENCE: lab.definitions}
+        for number, sub in enumerate(subs, start=1):
+            if sub.raw is None:
+                continue
+            codes = _isolated(sub, "extract", warnings, prepare, sub, lab, others)
+            if codes is not None:
+                sub.key = f"s{number:05d}"
+                prepared[sub.key] = codes
+            sub.raw = None
+        results = _execute(options, lab, prepared, seed, work)
+        refs = _score_all(lab, subs, results, warnings)
+    finally:
+        if options.keep_work:
+            kept = Path(options.out) / "work"
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(work, kept, ignore=shutil.ignore_patterns("k"))
+        shutil.rmtree(work, ignore_errors=True)
+    return _write(options, lab, subs, warnings, seed, seed_source, refs)
+
+
+def _write(options, lab, subs, warnings, seed, seed_source, refs) -> Outcome:
+    out = Path(options.out)
+    tests = [storemod.TestInfo(t, refs[t].points, refs[t].hidden) for t in lab.test_ids]
+    try:
+        results = storemod.Store(lab=lab.lab_id, tests=tests) if options.fresh else \
+            storemod.load(out, lab.lab_id, tests)
+    except ValueError as error:
+        raise GradingError(str(error)) from None
+    run = runrecord.previous_runs(out) + 1
+    results.update(subs, run)
+    budgets = dataclasses.asdict(options.budgets)
+    entry = runrecord.record(run, lab=lab.lab_id, digest=lab.digest, seed=seed,
+                             seed_source=seed_source, sandboxed=not options.unsafe_no_sandbox,
+                             budgets=budgets, students=[s.student for s in subs],
+                             shard=f"{options.shard[0]}/{options.shard[1]}" if options.shard else None)
+    runs = out / "runs.jsonl"
+    existing = runs.read_text(encoding="utf-8") if runs.is_file() and not options.fresh else ""
+    outdir.write(out, "runs.jsonl", runrecord.append(out, entry, existing))
+    render(out, results, UNSAFE_WARNING if options.unsafe_no_sandbox else "")
+    return Outcome(lab=lab, graded=subs, store=results, warnings=warnings, run=run)
+
+
+def feedback_name(student: str) -> str:
+    """The file name of a student's feedback: readable, and distinct for distinct ids."""
+    name = safe_name(student)
+    if name != student:
+        name += "-" + hashlib.sha256(student.encode("utf-8")).hexdigest()[:6]
+    return name
+
+
+def render(out: Path, results: storemod.Store, warning: str = "") -> None:
+    """Write every output of OUT from the results store (grades, feedback, report)."""
+    storemod.save(out, results)
+    outdir.write(out, "grades.csv", gradebook.render_csv(results))
+    pages = {}
+    for sub in results.sorted_students():
+        name = f"{feedback_name(sub.student)}.md"
+        pages[name] = feedback.render(results, sub)
+    outdir.remove_stale(out, "feedback", set(pages))
+    for name, text in pages.items():
+        outdir.write(out, f"feedback/{name}", text)
+    outdir.write(out, "report.html", report.render(results, warning))

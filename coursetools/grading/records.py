@@ -1,0 +1,154 @@
+"""The typed records the grading steps hand to each other (no dicts of strings between modules).
+
+- ``Status``: what the instructor reads in the ``status`` column. Every status comes from what
+  the grader itself observed (a file it could not read, a budget it enforced, a kernel process
+  it saw die, results that do not add up), never from text or exception names that a
+  submission can choose.
+- ``Failure``: how the execution of one cell ended, as observed from outside the kernel.
+- ``CellResult``: what one executed cell of a grading notebook produced (the pytest plugin
+  fills it in the worker, it travels to the grader as JSON).
+- ``TestResult``: the score of one test for one student; ``Submission``: one row of the gradebook.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from pathlib import PurePosixPath
+
+
+class Status(enum.Enum):
+    OK = "ok"
+    NOT_ATTEMPTED = "not attempted"
+    MISSING = "missing"                        # on the roster, nothing handed in
+    NOT_ON_ROSTER = "not on roster"
+    NOT_A_NOTEBOOK_FILE = "not a notebook file"  # e.g. a .py or .pdf handed in
+    EMPTY = "empty file"
+    NOT_A_NOTEBOOK = "not a notebook"            # an .ipynb that does not parse
+    TOO_LARGE = "notebook too large"
+    WRONG_LAB = "wrong lab"
+    SYNTAX_ERROR = "syntax error"
+    MISSING_DEFINITION = "missing definition"    # shown as "missing function backward"
+    DEFINITION_ERROR = "error while defining"
+    TIMEOUT = "timeout"
+    NOTEBOOK_TIME = "notebook time limit"
+    OUTPUT_TOO_LARGE = "output too large"
+    KERNEL_DIED = "kernel died"
+    TAMPERING = "tampering detected"
+    GRADER_ERROR = "grader error"              # a bug of ours: the message goes to the instructor
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusNote:
+    status: Status
+    detail: str = ""
+
+    @property
+    def text(self) -> str:
+        label = "missing" if self.status is Status.MISSING_DEFINITION else self.status.value
+        return f"{label} {self.detail}".strip()
+
+
+class Failure(enum.Enum):
+    NONE = "none"                  # the cell ran to its end (it may have raised: see errors)
+    TIMEOUT = "timeout"            # killed: the cell ran past its wall-clock budget
+    NOTEBOOK_TIME = "notebook time limit"
+    OUTPUT = "output too large"    # killed: the cell printed more than its output budget
+    KERNEL_DIED = "kernel died"    # the kernel process ended while the cell ran
+    NOT_RUN = "not run"            # no kernel to run it (dead, or the budget was used up)
+    GRADER = "grader error"
+
+
+STATUS_OF_FAILURE = {Failure.TIMEOUT: Status.TIMEOUT, Failure.NOTEBOOK_TIME: Status.NOTEBOOK_TIME,
+                     Failure.OUTPUT: Status.OUTPUT_TOO_LARGE,
+                     Failure.KERNEL_DIED: Status.KERNEL_DIED}
+
+
+class Role(enum.Enum):
+    """What a cell of a grading notebook is for (``metadata.coursetools.role``)."""
+
+    SETUP = "setup"
+    HELPERS = "helpers"
+    DEFINITIONS = "definitions"
+    RECORDING = "recording"
+    ISOLATION = "isolation"
+    TEST = "test"
+
+
+PRELUDE = (Role.SETUP, Role.HELPERS, Role.DEFINITIONS, Role.RECORDING)
+
+
+@dataclasses.dataclass
+class CellResult:
+    notebook: str                 # the grading notebook's name (a submission's key)
+    index: int                    # the cell's index in the grading notebook
+    role: Role
+    tests: list[str] = dataclasses.field(default_factory=list)
+    source_cell: int | None = None    # the cell of the original notebook it comes from
+    payloads: list[dict] = dataclasses.field(default_factory=list)
+    errors: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (name, message)
+    failure: Failure = Failure.NONE
+
+    def to_json(self) -> str:
+        data = dataclasses.asdict(self)
+        data.update(role=self.role.value, failure=self.failure.value)
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> "CellResult":
+        data = json.loads(text)
+        data.update(role=Role(data["role"]), failure=Failure(data["failure"]),
+                    errors=[tuple(e) for e in data["errors"]])
+        return cls(**data)
+
+
+@dataclasses.dataclass
+class TestResult:
+    test: str
+    points: float
+    earned: float
+    hidden: bool
+    codes: list[str] = dataclasses.field(default_factory=list)
+    details: list[str] = dataclasses.field(default_factory=list)   # visible tests only
+    subject: str | None = None       # the contract name the test grades
+    isolated_from: list[str] = dataclasses.field(default_factory=list)  # official versions used
+
+    @property
+    def passed(self) -> bool:
+        return self.earned == self.points and not self.codes
+
+
+@dataclasses.dataclass
+class Submission:
+    """One student's row, as it moves through the steps (collect → … → write)."""
+
+    student: str                      # the id (roster id, LMS user id, or file name)
+    name: str = ""                    # the display name, when known
+    source: str = ""                  # where the graded file came from (relative path)
+    raw: bytes | None = None          # the file's bytes (None: nothing to grade)
+    late_days: float = 0.0            # 0: on time
+    attempt: int = 0
+    other_files: list[str] = dataclasses.field(default_factory=list)  # earlier attempts, extras
+    statuses: list[StatusNote] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    key: str | None = None            # its grading notebook's name (None: not executed)
+    tests: list[TestResult] = dataclasses.field(default_factory=list)
+
+    def flag(self, status: Status, detail: str = "") -> None:
+        note = StatusNote(status, detail)
+        if note not in self.statuses:
+            self.statuses.append(note)
+
+    @property
+    def status_text(self) -> str:
+        return "; ".join(s.text for s in self.statuses) or Status.OK.value
+
+    @property
+    def points(self) -> float:
+        return sum(t.earned for t in self.tests)
+
+
+def safe_name(text: str) -> str:
+    """A file name made from a student id: no folders, no leading dot, nothing unprintable."""
+    cleaned = "".join(c if c.isalnum() or c in "-_.@ " else "_" for c in str(text)).strip(" .")
+    return PurePosixPath(cleaned or "_").name[:120]
