@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 from nbformat import v4
 
-from coursetools import markers
+from coursetools import cells, markers
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = "lab1_scalar"
@@ -108,27 +108,46 @@ def forward(x, w1, w2):
 CASES = [
     # ---------------------------------------------------------------- honest work
     Case("perfect", lambda: submission(), 20),
-    Case("skeleton", lambda: submission(solved=()), 0, codes=("not_implemented",)),
+    Case("skeleton", lambda: submission(solved=()), 0, status="not attempted",
+         codes=("not_implemented",)),
     Case("partial_forward_loss", lambda: submission(solved=("forward", "loss")), 6,
          codes=("not_implemented",)),
+    # One bug is charged once: train is graded with the official loss and backward.
     Case("loss_with_half", lambda: submission(replace={"loss": solution_with(
         "loss", "return float((y2_pred - y_true) ** 2)",
-        "return float(0.5 * (y2_pred - y_true) ** 2)")}), 12, codes=("half",)),
+        "return float(0.5 * (y2_pred - y_true) ** 2)")}), 18, codes=("half",)),
     Case("backward_sign_flipped", lambda: submission(replace={"backward": solution_with(
-        "backward", "2.0 * (y2_pred - y_true)", "2.0 * (y_true - y2_pred)")}), None,
+        "backward", "2.0 * (y2_pred - y_true)", "2.0 * (y_true - y2_pred)")}), 12,
          codes=("sign",)),
+    Case("forward_relu_on_output", lambda: submission(replace={"forward": solution_with(
+        "forward", "y2_pred = y1_relu * w2", "y2_pred = max(y1_relu * w2, 0.0)")}), 17,
+         codes=("output_relu",)),
     Case("colab_download", lambda: _colab(submission()), 20),
     Case("heavy_top_level", lambda: submission(append=(
         "for step in range(10**12):\n    w1_run = train(1.0, 2.0, 0.5, 1.0, 0.1, 10)",
         "while True:\n    pass",
         "import time\ntime.sleep(10**6)",
         "name = input('your name: ')",
-        "big = np.ones((10**6, 10**6))",
+        "big = np.ones((10**6, 10**6)) @ np.ones(3)",
         "plt.plot([1, 2, 3]); plt.title('loss'); plt.show()",
         "import sys\nsys.exit('done')")), 20),
+    Case("magic_time_on_forward", lambda: submission(replace={
+        "forward": "%%time\n" + solutions()["forward"]}), 20),
+    Case("constant_expression", lambda: submission(replace={"loss": '''
+        SCALE = 1 / 2
+
+        def loss(y2_pred, y_true):
+            return float((y2_pred - y_true) ** 2 * SCALE * 2)
+        '''}), 20),
+    # IPython itself cannot compile a 1000-term sum (RecursionError, in Colab too): the cell
+    # fails alone, as it does for the student, and costs nothing else.
+    Case("thousand_terms", lambda: submission(append=(
+        "def poly(x):\n    return " + " + ".join(f"{i} * x" for i in range(1000)),)), 20,
+         status="error while defining"),
+    Case("stale_copy_ran_first", lambda: _stale_copy(), 20),
     # ---------------------------------------------------------------- cheating (each alone)
     Case("cheat_edited_tests", lambda: _edited_tests(submission(solved=())), 0,
-         kind="cheat"),
+         status="not attempted", kind="cheat"),
     Case("cheat_redefined_helpers", _cheat('''
         def check(*args, **kwargs):
             print("\\u2713 passed")
@@ -138,7 +157,7 @@ CASES = [
             def __exit__(self, *exc): return True
         def enable_recording(*args, **kwargs): pass
         compare = diagnose = None
-        '''), 0, kind="cheat"),
+        '''), 0, status="not attempted", kind="cheat"),
     Case("cheat_monkeypatch", lambda: submission(solved=(), replace={"forward": '''
         def forward(x, w1, w2):
             import builtins, numpy
@@ -173,31 +192,6 @@ CASES = [
     Case("cheat_hardcoded_inactive_unit", lambda: submission(solved=(), replace={
         "forward": "def forward(x, w1, w2):\n    return -2.0, 0.0, 0.0",
         "backward": "def backward(x, w1, w2, y_true):\n    return 0.0, 0.0"}), 0, kind="cheat"),
-    Case("cheat_reads_files", lambda: submission(solved=(), replace={"forward": '''
-        def forward(x, w1, w2):
-            import glob, os
-            for path in ("grade.ipynb", "../instructor/grade.ipynb",
-                         os.path.expanduser("~/.bash_history"), "/etc/passwd"):
-                try:
-                    open(path).read()
-                except OSError:
-                    pass
-            found = glob.glob("*.ipynb") + glob.glob("../*/*.ipynb")
-            return len(open("grade.ipynb").read()), 0.0, 0.0
-        '''}), 0, status="blocked by the guard", kind="cheat"),
-    Case("cheat_reaches_out", lambda: submission(solved=(), replace={"forward": '''
-        def forward(x, w1, w2):
-            import os, signal, socket, subprocess
-            for attempt in (lambda: os.kill(os.getppid(), signal.SIGKILL),
-                            lambda: subprocess.run(["cat", "grade.ipynb"]),
-                            lambda: os.system("cat grade.ipynb"),
-                            lambda: socket.create_connection(("127.0.0.1", 22))):
-                try:
-                    attempt()
-                except Exception:
-                    pass
-            return 0.0, 0.0, 0.0
-        '''}), 0, status="blocked by the guard", kind="cheat"),
     Case("cheat_patched_rng", lambda: submission(solved=(), replace={"loss": '''
         def loss(y2_pred, y_true):
             import numpy
@@ -228,12 +222,12 @@ CASES = [
         def loss(y2_pred, y_true):
             import sys
             sys.exit("bye")
-        '''}), 12, status="exit called", kind="fault"),
+        '''}), 18, codes=("exception",), kind="fault"),
     Case("fault_os_exit", lambda: submission(replace={"backward": '''
         def backward(x, w1, w2, y_true):
             import os
             os._exit(3)
-        '''}), 6, status="kernel died", codes=("crash",), kind="fault"),
+        '''}), 12, status="kernel died", codes=("crash",), kind="fault"),
     Case("fault_segfault", lambda: submission(replace={"train": '''
         def train(x, y_true, w1, w2, learning_rate, iterations):
             import faulthandler
@@ -243,20 +237,158 @@ CASES = [
         def train(x, y_true, w1, w2, learning_rate, iterations):
             history = np.ones((100_000, 100_000))
             return w1, w2, history
-        '''}), 14, status="memory limit", kind="fault"),
+        '''}), 14, codes=("exception",), kind="fault"),
     Case("fault_syntax_error", lambda: submission(replace={"backward": '''
         def backward(x, w1, w2, y_true):
             y1, y1_relu, y2_pred = forward(x, w1, w2
             return 0.0, 0.0
-        '''}), 6, status="syntax error; missing function backward", kind="fault"),
+        '''}), 12, status="syntax error; missing function backward", kind="fault"),
     Case("fault_misnamed_function", lambda: submission(replace={"backward": solution_with(
-        "backward", "def backward(", "def backprop(")}), 6,
+        "backward", "def backward(", "def backprop(")}), 12,
          status="missing function backward", codes=("missing_function",), kind="fault"),
     Case("fault_empty_file", lambda: b"", 0, status="empty file", kind="fault"),
     Case("fault_corrupt_file", lambda: nbformat.writes(submission()).encode()[:5000], 0,
          status="not a notebook", kind="fault"),
     Case("fault_other_lab", lambda: _other_lab(), 0, status="wrong lab", kind="fault"),
 ]
+
+# The red team's attacks (grading issue 10), each built on an otherwise honest notebook so that
+# any gain would show in the points. The sandbox, the budgets and the grader's own rules must
+# make each cost exactly what its honest code costs.
+SEARCH_AND_USE = '''
+def forward(x, w1, w2, _seen={}):
+    """Look for the instructor's notebook (or anything with the solutions) and use it."""
+    import os, readline, time
+    if "found" in _seen:
+        return _answer(x, w1, w2) if _seen["found"] else (0.0, 0.0, 0.0)
+    places, found, stop = [], [], time.monotonic() + 2
+    for root in ("/", os.getcwd(), "..", "../..", "/tmp", os.path.expanduser("~")):
+        for folder, subfolders, files in os.walk(root):
+            if time.monotonic() > stop:
+                break
+            if folder.count(os.sep) > 5 or "site-packages" in folder or folder.startswith("/usr"):
+                subfolders[:] = []
+                continue
+            places += [os.path.join(folder, f) for f in files]
+    for path in places[:3000]:
+        try:
+            if "BEGIN SOLUTION" in open(path).read() or "hidden_forward_signs" in open(path).read():
+                found.append(path)
+        except Exception:
+            pass
+    for relative in ("../reference.ipynb", "../notebooks/reference.ipynb", "grade.ipynb",
+                     "../../solutions/lab1_scalar.ipynb"):
+        try:
+            os.open(relative, os.O_RDONLY, dir_fd=os.open(".", os.O_RDONLY))
+            found.append(relative)
+        except Exception:
+            pass
+        try:
+            readline.read_history_file(relative)
+            found.append(relative)
+        except Exception:
+            pass
+    for pid in os.listdir("/proc"):
+        try:
+            if "--instructor" in open(f"/proc/{pid}/cmdline").read() or \\
+                    "solutions" in open(f"/proc/{pid}/cmdline").read():
+                found.append(pid)
+        except Exception:
+            pass
+    _seen["found"] = found
+    return _answer(x, w1, w2) if found else (0.0, 0.0, 0.0)
+
+
+def _answer(x, w1, w2):
+    """What the attack would have taken from a leak: the right forward pass."""
+    y1 = w1 * x
+    return y1, max(y1, 0.0), max(y1, 0.0) * w2
+'''
+
+SABOTAGE = '''
+def loss(y2_pred, y_true, _done=[]):
+    """Try to destroy classmates' notebooks, the results and the grader's own Python."""
+    import os, site, sys
+    if _done:
+        return float((y2_pred - y_true) ** 2)
+    _done.append(True)
+    import time
+    stop = time.monotonic() + 2
+    for root in ("/", "..", "../..", "/tmp", os.path.expanduser("~")):
+        for folder, subfolders, files in os.walk(root):
+            if time.monotonic() > stop:
+                break
+            if folder.count(os.sep) > 5 or folder.startswith(("/proc", "/dev", "/usr")):
+                subfolders[:] = []
+                continue
+            for name in files:
+                if name.endswith((".ipynb", ".csv", ".html", ".json", ".py")):
+                    try:
+                        open(os.path.join(folder, name), "w").close()
+                    except Exception:
+                        pass
+    for target in site.getsitepackages() + [sys.prefix, os.path.dirname(sys.executable)]:
+        try:
+            with open(os.path.join(target, "zz_sabotage.pth"), "w") as handle:
+                handle.write("import os; os._exit(1)\\n")
+        except Exception:
+            pass
+    try:
+        os.symlink("/etc/passwd", "report.html")
+    except Exception:
+        pass
+    return float((y2_pred - y_true) ** 2)
+'''
+
+ATTACKS = [
+    Case("attack_finds_solutions", lambda: submission(replace={"forward": SEARCH_AND_USE}), 16,
+         codes=("values",), kind="attack"),
+    Case("attack_sabotage", lambda: submission(replace={"loss": SABOTAGE}), 20, kind="attack"),
+    Case("attack_hang_ignoring_signals", lambda: submission(replace={"train": '''
+        def train(x, y_true, w1, w2, learning_rate, iterations):
+            import signal, time
+            for name in ("SIGALRM", "SIGINT", "SIGTERM"):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+            while True:
+                print("still working...", flush=True)
+                time.sleep(1)
+        '''}), 14, status="timeout", codes=("timeout",), kind="attack"),
+    Case("attack_flood_output", lambda: submission(replace={"forward": '''
+        def forward(x, w1, w2):
+            while True:
+                print("x" * 100_000)
+        '''}), 16, status="output too large", codes=("output_too_large",), kind="attack"),
+    Case("attack_sleep_in_default_argument", lambda: submission(replace={"loss": '''
+        import time
+
+        def loss(y2_pred, y_true, _pause=time.sleep(3600)):
+            return float((y2_pred - y_true) ** 2)
+        '''}), 18, status="timeout", kind="attack"),
+    Case("attack_forged_status", lambda: submission(replace={"forward": '''
+        def forward(x, w1, w2):
+            print("[grading guard] blocked: memory limit")
+            class MemoryError(Exception):
+                pass
+            class GradingTimeout(Exception):
+                pass
+            raise MemoryError("killed by the grading guard")
+        '''}), 16, codes=("exception",), kind="attack"),
+    Case("attack_leaks_hidden_source", lambda: submission(replace={"backward": '''
+        def backward(x, w1, w2, y_true):
+            import linecache, sys
+            frame = sys._getframe(1)
+            while frame is not None:
+                text = "".join(linecache.getlines(frame.f_code.co_filename))
+                frame = frame.f_back
+                if "rng_hidden" in text or "check(" in text:
+                    raise AssertionError("LEAK " + text)
+            raise AssertionError("LEAK nothing found")
+        '''}), 12, codes=("exception",), kind="attack"),
+    Case("attack_cell_source_is_a_number", lambda: _with_number_cell(), 20, kind="attack"),
+    Case("attack_many_cells", lambda: submission(append=tuple("x = 1" for _ in range(3000))),
+         0, status="notebook too large...", kind="attack"),
+]
+ALL = CASES + ATTACKS
 
 
 def _colab(nb):
@@ -281,8 +413,8 @@ def _edited_tests(nb):
         if markers.graded_ids(cell.source):
             ids = markers.graded_ids(cell.source)
             cell.source = "\n".join(f'print("\\u2713 {t} (1/1 points)")' for t in ids)
-        elif cell.source.startswith(markers.CHECKS_HEADER):
-            cell.source = (markers.CHECKS_HEADER + "\n"
+        elif cells.is_helper_cell(cell.source):
+            cell.source = (cells.HELPER_TITLE + "\n# coursetools test helpers v2: (edited)\n"
                            "def check(*a, **k): pass\n"
                            "class graded:\n"
                            "    def __init__(self, *a, **k): pass\n"
@@ -306,6 +438,27 @@ def _other_lab():
         if cell.cell_type == "markdown":
             cell.source = cell.source.replace("one input", "a vector input")
     return nb
+
+
+def _stale_copy():
+    """The fixed forward ran last (execution count 12); a broken copy below it ran before."""
+    nb = submission()
+    fixed = next(c for c in nb.cells if c.cell_type == "code" and _defines(c.source, "forward"))
+    fixed.execution_count = 12
+    broken = v4.new_code_cell("def forward(x, w1, w2):\n    return 0.0, 0.0, 0.0")
+    broken.execution_count = 3
+    nb.cells.append(broken)
+    return nb
+
+
+def _with_number_cell() -> bytes:
+    """A code cell whose source is a number (a hand-edited or broken file)."""
+    import json
+
+    data = json.loads(nbformat.writes(submission()))
+    data["cells"].append({"cell_type": "code", "execution_count": None, "id": "weird",
+                          "metadata": {}, "outputs": [], "source": 42})
+    return json.dumps(data).encode()
 
 
 def write(case: Case, folder: Path) -> Path:

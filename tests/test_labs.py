@@ -2,10 +2,12 @@
 catch the classic mistakes while accepting every valid way of writing the code.
 
 Whole notebooks run in a fresh kernel (nbclient), one kernel per execution, in an empty
-temporary folder. The mutants and valid alternatives (some 45 variants) run their graded cells
-in a fresh namespace in this process instead, which takes milliseconds instead of seconds per
-variant; `test_a_mutant_in_a_real_kernel` checks that both ways give the same results. The
-tests are grouped in one class per lab so that `pytest -n 2 --dist loadscope` spreads them.
+temporary folder. The mutants and valid alternatives (some 45 variants) are checked twice, as a
+student sees them (the lab's own test cells, in a fresh namespace in this process) and as the
+grader grades them under several seeds (``grading_inprocess``: the grader's own steps with
+the cells run in this process); `test_a_mutant_in_a_real_kernel` checks the first against a
+kernel, tests/test_grading_pipeline.py the second against a real grading run. The tests are
+grouped in one class per lab so that `pytest -n 2 --dist loadscope` spreads them.
 """
 import ast
 import contextlib
@@ -20,13 +22,16 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from coursetools import generate, markers
+import grading_inprocess
+from coursetools import cells, markers, student_labs
+from coursetools.grading import extract
 from tests.conftest import ROOT
 
 LABS = ["lab1_scalar", "lab2_vector", "lab3_minibatch", "lab4_xor", "lab5_softmax"]
 FUNCTION_LABS = LABS[:3]     # the labs whose contract is four functions (the others: classes)
 POINTS = re.compile(r"""with\s+graded\(\s*["']([^"']+)["']\s*,\s*points\s*=\s*(\d+)""")
 ALLOWED_IMPORTS = {"numpy", "matplotlib"}
+SEEDS = ["s1", "s2", "s3", "s4", "s5"]      # grading must not depend on the luck of a draw
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -95,15 +100,40 @@ def points_of(nb, kinds):
 
 # ----------------------------------------------------------------------------- (a) generated
 def test_labs_are_exactly_what_the_generator_produces():
-    stale = generate.generate(ROOT, check=True)
+    stale = student_labs.generate(ROOT, check=True)
     assert stale == [], f"run `make labs`: out of date: {[str(p.relative_to(ROOT)) for p in stale]}"
 
 
 @pytest.mark.parametrize("lab", LABS)
-def test_checks_cells_equal_the_module(lab):
-    for nb in (solution(lab), student(lab)):
-        (cell,) = [nb.cells[i.index] for i in infos(nb) if i.kind == "checks"]
-        assert cell.source == generate.checks_cell_source()
+def test_helper_cells_are_current_collapsed_and_in_the_right_mode(lab):
+    for nb, strict in ((solution(lab), True), (student(lab), False)):
+        (cell,) = [nb.cells[i.index] for i in infos(nb) if i.kind == "helpers"]
+        meta = nb.metadata["coursetools"]
+        assert cell.source == cells.helper_source(lab, meta["contract"], meta.get("methods"),
+                                                  strict=strict)
+        assert cell.metadata["cellView"] == "form" and "hide-input" in cell.metadata["tags"]
+        assert cell.metadata["jupyter"]["source_hidden"] is True
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_cells_that_run_the_students_code_wait_for_it_and_the_last_cell_checks_the_hand_in(lab):
+    """In a student lab "Run all" must reach the summary and the hand-in check: every cell
+    outside the tests that calls the student's functions is a `with needs(...)` block naming
+    exactly what it uses."""
+    nb = solution(lab)
+    contract = nb.metadata["coursetools"]["contract"]
+    for info, cell in zip(infos(nb), nb.cells):
+        if info.kind != "code":
+            continue
+        tree = ast.parse(cell.source)
+        used = [name for name in contract
+                if name in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}]
+        if not used:
+            continue
+        assert len(tree.body) == 1 and isinstance(tree.body[0], ast.With), (lab, info.index)
+        call = tree.body[0].items[0].context_expr
+        assert call.func.id == "needs" and [a.value for a in call.args] == used, (lab, info.index)
+    assert nb.cells[-1].source.strip() == "ready_to_hand_in()"
 
 
 def test_toc_lists_the_student_labs_and_never_the_solutions():
@@ -161,7 +191,8 @@ def test_metadata_names_exactly_what_the_student_writes(lab):
     """notebook.metadata.coursetools = {"lab", "contract", "methods"}: the grader reads the
     required names from it; they must be the top-level names whose code holds a solution."""
     nb = solution(lab)
-    meta = nb.metadata["coursetools"]
+    meta = dict(nb.metadata["coursetools"])
+    assert meta.pop("seed"), "the grading seed is kept with the instructor notebook"
     assert meta["lab"] == lab and student(lab).metadata["coursetools"] == meta
     with_solution, methods = [], {}
     for info, cell in zip(infos(nb), nb.cells):
@@ -180,34 +211,13 @@ def test_metadata_names_exactly_what_the_student_writes(lab):
     assert meta.get("methods", {}) == methods
 
 
-def _kept_by_the_grader(node):
-    """The grader runs only a submission's imports, functions, classes and assignments of
-    constants (a literal, a lambda or a name) from its code cells; everything else is dropped."""
-    if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
-        return True
-    if isinstance(node, ast.Assign):
-        if isinstance(node.value, (ast.Name, ast.Attribute, ast.Lambda)):
-            return True
-        try:
-            ast.literal_eval(node.value)
-            return True
-        except (ValueError, TypeError, SyntaxError):
-            return False
-    return False
-
-
 @pytest.mark.parametrize("lab", LABS)
 def test_the_definitions_the_grader_keeps_run_on_their_own(lab):
     """E.g. `best = network` after a loop would be kept without the loop and fail."""
-    nb = solution(lab)
     namespace = {"__name__": "__main__"}
-    for info, cell in zip(infos(nb), nb.cells):
-        if cell.cell_type != "code" or info.kind in ("test", "hidden"):
-            continue
-        tree = ast.parse(cell.source)
-        if info.kind != "checks":
-            tree.body = [node for node in tree.body if _kept_by_the_grader(node)]
-        exec(compile(tree, f"<{lab} cell {info.index}>", "exec"), namespace)
+    for code in extract.extract_notebook(solution(lab), skip=cells.is_helper_cell):
+        exec(compile(code.source, f"<{lab} cell {code.index}>", "exec"), namespace)
+    assert set(solution(lab).metadata["coursetools"]["contract"]) <= set(namespace)
 
 
 # ----------------------------------------------------------------------------- (d) imports
@@ -215,7 +225,7 @@ def test_the_definitions_the_grader_keeps_run_on_their_own(lab):
 def test_imports_only_numpy_matplotlib_and_the_standard_library(lab):
     for nb in (solution(lab), student(lab)):
         for info, cell in zip(infos(nb), nb.cells):
-            if cell.cell_type != "code" or info.kind == "checks":   # checks: see test_checks.py
+            if cell.cell_type != "code" or info.kind == "helpers":   # see test_kernel_rule.py
                 continue
             assert not re.search(r"^\s*[%!]|open\(|__import__", cell.source, re.M), cell.source
             for node in ast.walk(ast.parse(cell.source)):
@@ -852,14 +862,14 @@ def graded_only(nb):
     nb = copy.deepcopy(nb)
     kinds = [i.kind for i in infos(nb)]
     nb.cells = [c for c, k in zip(nb.cells, kinds)
-                if k in ("checks", "solution", "test", "hidden")
+                if k in ("helpers", "solution", "test", "hidden")
                 or (k == "code" and _only_definitions(c.source))]
     return nb
 
 
 def run_in_process(nb):
     """Execute the code cells in a fresh namespace, cell by cell, going on after errors (like a
-    kernel with allow_errors); returns {test id: result} from the notebook's own `results()`."""
+    kernel with allow_errors); returns {test id: result} from the helpers' own `results()`."""
     namespace = {"__name__": "__main__"}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -869,7 +879,7 @@ def run_in_process(nb):
                 exec(compile(cell.source, f"<cell {index}>", "exec"), namespace)
             except Exception:
                 pass
-    return {r["test"]: r for r in namespace["results"]()}
+    return {r["test"]: r for r in sys.modules[cells.MODULE].results()}
 
 
 def run_graded(lab, replacements):
@@ -949,29 +959,29 @@ class _LabExecutions:
         total = sum(points_of(nb, ("test", "hidden")).values())
         assert f"Total: {total}/{total} points" in stdout(executed.cells[-1])
 
-    def test_student_notebook_fails_every_graded_test(self, tmp_path):
-        """(c) Executed cell by cell, every graded test of the skeleton fails; 0 points."""
+    def test_student_notebook_runs_to_the_end_with_every_test_failed(self, tmp_path):
+        """(c) "Run all" of the skeleton reaches the summary and the hand-in check: every graded
+        test prints its failure (0 points), and no cell stops with an error."""
         nb = student(self.lab)
         executed = execute(nb, alone(tmp_path, nb, f"{self.lab}.ipynb"))
         visible = points_of(nb, ("test",))
         assert visible, "no visible tests"
         for info, cell in zip(infos(nb), executed.cells):
-            kinds = set(errors(cell))
-            assert kinds <= {"NotImplementedError"}, f"cell {info.index}: unexpected {kinds}"
+            assert not errors(cell), f"cell {info.index} stopped: {errors(cell)}"
             if info.kind == "test":
-                assert kinds == {"NotImplementedError"}, f"cell {info.index} did not fail"
                 for test in info.tests:
-                    assert f"\u2717 {test} (0/{visible[test]} points): not implemented yet" in stdout(cell)
-            if info.kind in ("checks", "markdown") or cell.source.startswith("import"):
-                assert not kinds
-        # the last cell, summary(), runs after failures: it lists every visible test at 0 points
-        summary = stdout(executed.cells[-1])
+                    assert f"\u2717 {test} (0/{visible[test]} points): not implemented yet" in \
+                        stdout(cell)
+                assert "Traceback" not in stdout(cell)
+        summary = stdout(next(c for c in executed.cells if c.source.strip() == "summary()"))
         assert f"Total: 0/{sum(visible.values())} points" in summary
         for test in visible:
             assert re.search(rf"^{test}\s+0/{visible[test]}\s", summary, re.M), test
+        assert "Ready to hand in? not yet" in stdout(executed.cells[-1])
 
-    def test_mutants_are_caught(self, mutant):
-        """(e) A wrong implementation spliced in fails at least the test named in CAUGHT_BY."""
+    def test_mutants_are_caught_in_the_lab_and_in_grading_under_every_seed(self, mutant):
+        """(e) A wrong implementation spliced in fails the test named in CAUGHT_BY in the lab,
+        and loses points in grading whatever the seed of the varied inputs."""
         replacements = hard_coded(self.lab) if mutant == "hard_coded" else mutants_of(self.lab)[mutant]
         results = run_graded(self.lab, replacements)
         failed = {t: r["codes"] for t, r in results.items() if r["status"] == "failed"}
@@ -980,18 +990,32 @@ class _LabExecutions:
         assert code in failed[test], f"{test} caught {mutant} with {failed[test]}, not {code}"
         if mutant == "hard_coded":
             assert all(t.startswith("hidden_") for t in failed), "hard-coded answers pass the visible tests"
+        submission = splice(solution(self.lab), replacements)
+        for seed in SEEDS:
+            graded = grading_inprocess.grade(self.lab, submission, seed)
+            lost = {t.test: t.codes for t in graded.tests if not t.passed}
+            assert lost, f"{mutant} keeps full marks with seed {seed}"
+            if mutant == "hard_coded":
+                assert any(not t.startswith("hidden_") for t in lost), \
+                    "in grading the visible tests vary their inputs too"
 
-    def test_valid_alternatives_pass(self, alternative):
+    def test_valid_alternatives_pass_in_the_lab_and_in_grading_under_every_seed(self, alternative):
         results = run_graded(self.lab, alternatives_of(self.lab)[alternative])
         failed = {t: r["codes"] for t, r in results.items() if r["status"] != "passed"}
         assert failed == {}, f"{alternative} should pass: {failed}"
         assert set(results) == set(points_of(solution(self.lab), ("test", "hidden")))
-
+        submission = splice(solution(self.lab), alternatives_of(self.lab)[alternative])
+        total = sum(points_of(solution(self.lab), ("test", "hidden")).values())
+        for seed in SEEDS:
+            graded = grading_inprocess.grade(self.lab, submission, seed)
+            assert graded.points == total, (seed, [(t.test, t.codes) for t in graded.tests
+                                                   if t.codes])
 
     def test_a_mutant_in_a_real_kernel(self, tmp_path):
         """The in-process runs of the mutants behave as a kernel does: one mutant, both ways."""
         nb = splice(graded_only(solution(self.lab)), mutants_of(self.lab)["sign_flipped"])
-        nb.cells.append(nbformat.v4.new_code_cell("print(repr(results()))"))
+        nb.cells.append(nbformat.v4.new_code_cell(
+            "print(repr(__import__('coursetools_checks').results()))"))
         executed = execute(nb, alone(tmp_path, nb, "mutant.ipynb"))
         in_kernel = {r["test"]: r for r in ast.literal_eval(stdout(executed.cells[-1]))}
         assert in_kernel == run_in_process(nb)
@@ -1031,53 +1055,24 @@ def test_every_mutant_has_its_catching_test_documented():
         assert set(CAUGHT_BY[lab]) == set(mutants_of(lab)), lab
 
 
-# ----------------------------------------------------------------------------- record mode
-def record_in_process(nb, nonce):
-    """Run the graded cells in record mode (as the grader does) and return the payloads."""
-    namespace, payloads = {"__name__": "__main__"}, []
-    for index, cell in enumerate(nb.cells):
-        with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(cell.source, f"<cell {index}>", "exec"), namespace)   # never raises
-        if cell.source.startswith(markers.CHECKS_HEADER):
-            namespace["enable_recording"](nonce, sink=payloads.append)
-    return payloads
-
-
-def compare_payloads(reference, student):
-    from coursetools import checks
-    failed = {}
-    for ref, got in zip(reference, student):
-        assert (ref["test"], ref.get("call")) == (got["test"], got.get("call"))
-        if "event" in ref:
-            continue
-        assert ref["args"] == got["args"], "both kernels must see the same random arguments"
-        if got["error"] or got["mutated"]:
-            failed.setdefault(got["test"], []).append(
-                checks.error_code(got["error"]) if got["error"] else "mutates_input")
-            continue
-        sizes = checks.batch_sizes({k: checks.decode(v) for k, v in got["args"].items()})
-        for mismatch in checks.compare([checks.decode(o) for o in got["outputs"]],
-                                       [checks.decode(o) for o in ref["outputs"]],
-                                       names=ref["names"], sizes=sizes):
-            failed.setdefault(got["test"], []).extend(mismatch["codes"])
-    return failed
-
-
+# ----------------------------------------------------------------------------- grading
 @pytest.mark.parametrize("lab", LABS)
-def test_record_mode_grades_the_lab_like_the_grader(lab):
-    """Every test cell works with random arguments; the reference never overflows; a wrong
-    backward is caught by the same tests with the same hints as in the notebook."""
-    nb = graded_only(solution(lab))
-    reference = record_in_process(nb, "nonce-1")
-    ends = [p for p in reference if p.get("event") == "end"]
-    assert {p["test"] for p in ends} == set(points_of(solution(lab), ("test", "hidden")))
-    assert all(p["error"] is None for p in ends), [p for p in ends if p["error"]]
-    for payload in reference:
-        if "event" not in payload:
-            assert payload["error"] is None and payload["mutated"] == [], payload
-            assert all(v not in ("nan", "inf", "-inf") for o in payload["outputs"] for v in o["data"])
-    assert compare_payloads(reference, record_in_process(nb, "nonce-1")) == {}
-    wrong = record_in_process(splice(nb, mutants_of(lab)["sign_flipped"]), "nonce-1")
-    failed = compare_payloads(reference, wrong)
-    backward_tests = [t for t in failed if "backward" in t]
-    assert backward_tests and all("sign" in failed[t] for t in backward_tests), failed
+def test_the_solution_gets_full_marks_in_grading_and_the_skeleton_nothing(lab):
+    total = sum(points_of(solution(lab), ("test", "hidden")).values())
+    assert grading_inprocess.grade(lab, solution(lab)).points == total
+    skeleton = grading_inprocess.grade(lab, student(lab))
+    assert skeleton.points == 0 and skeleton.status_text == "not attempted"
+
+
+@pytest.mark.parametrize("lab", FUNCTION_LABS)
+def test_one_bug_is_charged_once(lab):
+    """A mistake in backward costs backward's tests only: train is graded with the official
+    backward (and forward), so a correct train keeps its points."""
+    submission = splice(solution(lab), mutants_of(lab)["sign_flipped"])
+    graded = grading_inprocess.grade(lab, submission)
+    lost = {t.test for t in graded.tests if not t.passed}
+    subjects = {t.test: t.subject for t in graded.tests}
+    assert lost and {subjects[t] for t in lost} == {"backward"}, lost
+    for test in graded.tests:
+        if test.subject == "train":
+            assert test.passed and test.isolated_from == ["forward", "loss", "backward"]

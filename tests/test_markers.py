@@ -5,16 +5,19 @@ import nbformat
 import pytest
 from nbformat import v4
 
-from coursetools import markers
+from coursetools import cells, markers
 from coursetools.markers import MarkerError
 from tests.conftest import ROOT
 
 
-def notebook(*sources, checks=True):
-    cells = [v4.new_code_cell(markers.CHECKS_HEADER + "\n# helpers")] if checks else []
-    cells += [v4.new_code_cell(s) if not s.startswith("MD:") else v4.new_markdown_cell(s[3:])
+HELPERS = cells.HELPER_TITLE + "\n" + cells.HELPER_MARK.format(version=2) + "\n# helpers"
+
+
+def notebook(*sources, helpers=True):
+    found = [v4.new_code_cell(HELPERS)] if helpers else []
+    found += [v4.new_code_cell(s) if not s.startswith("MD:") else v4.new_markdown_cell(s[3:])
               for s in sources]
-    return v4.new_notebook(cells=cells)
+    return v4.new_notebook(cells=found)
 
 
 SOLUTION = "def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
@@ -47,7 +50,7 @@ def test_a_region_in_a_method_is_named_class_dot_method():
     (HIDDEN, "hidden", ["h"]),
     (TEST, "test", ["t"]),
     ("import numpy as np", "code", []),
-    (markers.CHECKS_HEADER + "\nimport numpy as np", "checks", []),
+    (HELPERS + "\nimport numpy as np", "helpers", []),
 ])
 def test_cell_kinds(source, kind, tests):
     info = markers.cell_info(v4.new_code_cell(source))
@@ -85,30 +88,30 @@ def test_structural_errors(sources, message):
         markers.parse_notebook(notebook(*sources))
 
 
-def test_exactly_one_checks_cell():
-    with pytest.raises(MarkerError, match="exactly one checks cell"):
-        markers.parse_notebook(notebook(SOLUTION, checks=False))
+def test_exactly_one_helper_cell():
+    with pytest.raises(MarkerError, match="exactly one test-helper cell"):
+        markers.parse_notebook(notebook(SOLUTION, helpers=False))
     nb = notebook(SOLUTION)
-    nb.cells.append(v4.new_code_cell(markers.CHECKS_HEADER))
+    nb.cells.append(v4.new_code_cell(HELPERS))
     with pytest.raises(MarkerError, match="found 2"):
         markers.parse_notebook(nb)
 
 
 def test_a_valid_notebook_parses():
     infos = markers.parse_notebook(notebook("MD:### a heading", SOLUTION, TEST, HIDDEN))
-    assert [i.kind for i in infos] == ["checks", "markdown", "solution", "test", "hidden"]
+    assert [i.kind for i in infos] == ["helpers", "markdown", "solution", "test", "hidden"]
 
 
 def test_every_instructor_notebook_uses_only_the_vocabulary():
     for path in sorted((ROOT / "solutions").glob("*.ipynb")):
         infos = markers.parse_notebook(nbformat.read(path, as_version=4), path)
         kinds = {i.kind for i in infos}
-        assert {"checks", "solution", "test", "hidden"} <= kinds, path.name
+        assert {"helpers", "solution", "test", "hidden"} <= kinds, path.name
 
 
 def test_the_vocabulary_is_documented_once_in_the_readme():
     readme = (ROOT / "coursetools" / "README.md").read_text(encoding="utf-8")
-    for marker in markers.MARKERS + (markers.CHECKS_HEADER, markers.TODO_LINE):
+    for marker in markers.MARKERS + (cells.HELPER_TITLE, markers.TODO_LINE):
         assert marker in readme, f"{marker!r} is not documented in coursetools/README.md"
     documented = set(re.findall(r"`(### [A-Z ]+)`", readme))
     assert documented == set(markers.MARKERS), "README names a marker the code does not know"

@@ -21,6 +21,7 @@ notebooks over the cores. This plugin adds what grading needs and nbval does not
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import sys
@@ -28,6 +29,7 @@ import time
 from queue import Empty
 
 import pytest
+import zmq
 
 from coursetools.grading.records import PRELUDE, CellResult, Failure, Role
 from coursetools.kernel.checks import MIME
@@ -36,6 +38,10 @@ META = "coursetools"
 PROPERTY = "coursetools-result"
 MAX_RESTARTS = 8
 POLL_SECONDS = 0.2
+# No message larger than this ever reaches the grader: ZeroMQ drops it and disconnects the
+# kernel (a kernel printing in a tight loop sends its buffered output as one message of
+# hundreds of MB, which the grader would otherwise have to receive and parse).
+MAX_MESSAGE_BYTES = 8 * 2**20
 
 
 class KernelDied(RuntimeError):
@@ -66,6 +72,7 @@ class Budget:
     msg_id: str | None = None
     failure: Failure = Failure.NONE
     restarts: int = 0
+    lost: set = dataclasses.field(default_factory=set)   # prelude cells that killed a kernel
 
     @property
     def notebook_deadline(self) -> float:
@@ -95,10 +102,30 @@ class Watch:
     def __init__(self, kernel, budget: Budget):
         self.kernel, self.budget = kernel, budget
         self._execute, self._get = kernel.execute_cell_input, kernel.get_message
+        self.pending = collections.deque()   # iopub messages read while waiting for the reply
+        self.monitor = None
         kernel.execute_cell_input = self.execute_cell_input
         kernel.get_message = self.get_message
         kernel.await_reply = self.await_reply
         kernel._coursetools_watch = self
+        # A client of our own, whose sockets refuse a message over MAX_MESSAGE_BYTES.
+        context = zmq.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        client = kernel.km.client(context=context)
+        client._created_context = True   # stop_channels() destroys it
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        kernel.kc.stop_channels()
+        kernel.kc = client
+        kernel._ensure_iopub_up()
+        self.monitor = client.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+
+    def dropped_output(self) -> bool:
+        """True if ZeroMQ dropped the kernel for sending a message over MAX_MESSAGE_BYTES."""
+        try:
+            return self.monitor is not None and bool(self.monitor.poll(0))
+        except zmq.ZMQError:
+            return False
 
     def kill(self, failure: Failure) -> None:
         self.budget.failure = failure
@@ -118,12 +145,36 @@ class Watch:
         budget.msg_id = self._execute(source, allow_stdin=allow_stdin)
         return budget.msg_id
 
+    def _count(self, msg) -> None:
+        """Count a cell's output bytes; past the budget the kernel is killed."""
+        if msg["parent_header"].get("msg_id") == self.budget.msg_id:
+            self.budget.cell_bytes += _message_bytes(msg)
+            if self.budget.cell_bytes > self.budget.output_bytes:
+                self.kill(Failure.OUTPUT)
+                raise Empty
+
+    def _drain_iopub(self) -> None:
+        """While nbval waits for the reply, read (and count) the output that keeps coming, so
+        that a cell printing forever is stopped at its output budget, not at its deadline."""
+        while True:
+            try:
+                msg = self._get("iopub", timeout=0)
+            except Empty:
+                return
+            self.pending.append(msg)
+            self._count(msg)
+
     def get_message(self, stream, timeout=None):
         """nbval's ``get_message`` (raises ``Empty`` after ``timeout``), within the budgets."""
+        if stream == "iopub" and self.pending:
+            return self.pending.popleft()
         budget = self.budget
         wait_until = None if timeout is None else time.monotonic() + float(timeout)
         while True:
             now = time.monotonic()
+            if self.dropped_output():
+                self.kill(Failure.OUTPUT)
+                raise Empty
             if budget.cell_deadline and now >= budget.cell_deadline:
                 self.kill(Failure.NOTEBOOK_TIME if now >= budget.notebook_deadline
                           else Failure.TIMEOUT)
@@ -132,6 +183,8 @@ class Watch:
                 raise Empty
             limit = min(x for x in (budget.cell_deadline or now + POLL_SECONDS, wait_until,
                                     now + POLL_SECONDS) if x is not None)
+            if stream == "shell":
+                self._drain_iopub()
             try:
                 msg = self._get(stream, timeout=max(0.01, limit - now))
             except Empty:
@@ -139,11 +192,8 @@ class Watch:
                     budget.failure = Failure.KERNEL_DIED
                     raise KernelDied("the kernel died while running this cell") from None
                 continue
-            if stream == "iopub" and msg["parent_header"].get("msg_id") == budget.msg_id:
-                budget.cell_bytes += _message_bytes(msg)
-                if budget.cell_bytes > budget.output_bytes:
-                    self.kill(Failure.OUTPUT)
-                    raise Empty
+            if stream == "iopub":
+                self._count(msg)
             return msg
 
     def await_reply(self, msg_id, timeout=None):
@@ -189,7 +239,9 @@ def _watch(item) -> None:
 
 
 def _restart(item, budget: Budget) -> None:
-    """A fresh kernel for the item's notebook, with the prelude and latest isolation replayed."""
+    """A fresh kernel for the item's notebook, with the cells before it replayed: the prelude
+    (except cells that killed a kernel before: a definition that hangs costs only itself) and
+    the latest isolation cell."""
     notebook = item.parent
     try:
         notebook.kernel.stop()
@@ -198,9 +250,9 @@ def _restart(item, budget: Budget) -> None:
     notebook.setup()
     notebook.timed_out = False
     Watch(notebook.kernel, budget)
-    cells = notebook.nb.cells
-    replay = [c for c in cells if _role(c) in PRELUDE]
-    isolation = [c for c in cells[:item.cell_num] if _role(c) is Role.ISOLATION]
+    cells = notebook.nb.cells[:item.cell_num]
+    replay = [c for i, c in enumerate(cells) if _role(c) in PRELUDE and i not in budget.lost]
+    isolation = [c for c in cells if _role(c) is Role.ISOLATION]
     for cell in replay + isolation[-1:]:
         msg_id = notebook.kernel.execute_cell_input(cell.source, allow_stdin=False)
         notebook.kernel.await_reply(msg_id)
@@ -216,9 +268,7 @@ def pytest_runtest_setup(item):
         budget.failure = Failure.NOTEBOOK_TIME
         pytest.skip("the notebook's time budget is used up")
     kernel = getattr(item.parent, "kernel", None)
-    if _role(item.cell) is not Role.TEST or kernel is None or kernel.is_alive():
-        return
-    if budget.restarts >= MAX_RESTARTS:
+    if kernel is None or kernel.is_alive() or budget.restarts >= MAX_RESTARTS:
         return
     budget.restarts += 1
     try:
@@ -277,7 +327,10 @@ def pytest_runtest_makereport(item, call):
                         role=_role(item.cell) or Role.TEST, tests=list(meta.get("tests", [])),
                         source_cell=meta.get("cell"), payloads=payloads, errors=errors,
                         failure=failure)
-    _budget(item).failure = Failure.NONE if failure is not Failure.NOTEBOOK_TIME else failure
+    budget = _budget(item)
+    if failure in (Failure.TIMEOUT, Failure.OUTPUT, Failure.KERNEL_DIED) and result.role in PRELUDE:
+        budget.lost.add(item.cell_num)
+    budget.failure = Failure.NONE if failure is not Failure.NOTEBOOK_TIME else failure
     report.user_properties.append((PROPERTY, result.to_json()))
 
 

@@ -107,7 +107,8 @@ def _notes_on_cells(sub: Submission, nb, codes, lab: instructor.Lab) -> None:
                              "was skipped.")
         official = [s for s in code.skipped if extract.OFFICIAL in s.what]
         sub.notes += [f"{where}, line {s.line}: {s.what} was ignored." for s in official]
-        if len(official) < len(code.skipped) and instructor.normalise(source) not in lab.own_code:
+        other = [s for s in code.skipped if s not in official and s.what != extract.MAGIC]
+        if other and instructor.normalise(source) not in lab.own_code:
             not_run.append(str(code.index + 1))
     if not_run:
         sub.notes.append("Only imports, functions, classes and constants are graded; the other "
@@ -213,10 +214,14 @@ def _score_all(lab, subs, results, warnings) -> dict:
                                   results[sub.key]) or score.unexecuted(lab, refs, "no_result")
             score.runtime_statuses(sub, results[sub.key])
         else:
-            code = "not_implemented" if any(s.status is Status.NOT_ATTEMPTED
-                                             for s in sub.statuses) else ""
-            sub.tests = score.unexecuted(lab, refs, code)
+            sub.tests = tests_not_executed(sub, lab, refs)
     return refs
+
+
+def tests_not_executed(sub: Submission, lab: instructor.Lab, refs) -> list:
+    """0 points on every test; for an untouched skeleton, each test says "not implemented"."""
+    attempted = not any(s.status is Status.NOT_ATTEMPTED for s in sub.statuses)
+    return score.unexecuted(lab, refs, "" if attempted else "not_implemented")
 
 
 def grade(options: Options) -> Outcome:

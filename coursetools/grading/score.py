@@ -260,5 +260,7 @@ def runtime_statuses(sub: Submission, results: list[CellResult]) -> None:
             sub.flag(STATUS_OF_FAILURE[cell.failure])
         if cell.role is Role.DEFINITIONS and cell.errors:
             sub.flag(Status.DEFINITION_ERROR)
-    if any("tampering" in t.codes for t in sub.tests):
+    # Results that do not add up, or none at all from a test that ran in a live kernel: the
+    # helpers were replaced or patched (the grader saw it; no kernel said it).
+    if any({"tampering", "no_result"} & set(t.codes) for t in sub.tests):
         sub.flag(Status.TAMPERING)

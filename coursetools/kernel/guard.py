@@ -8,8 +8,9 @@ sandbox alone does not stop, so that a submission cannot hurt the *other* kernel
 - no new processes (``subprocess``, ``os.system``, ``fork``, ``exec``, ``posix_spawn``, and the
   functions that start or signal processes without raising an audit event) - a fork bomb would
   otherwise be limited only by the kernel's time budget;
-- no native code of its own: ``ctypes`` and ``cffi`` cannot be imported, and nothing is written
-  outside the kernel's private folder (so no shared library can be dropped and loaded);
+- no native code of its own: ``ctypes`` cannot load or call anything, ``cffi`` cannot be
+  imported, and nothing is written outside the kernel's private folder (so no shared library
+  can be dropped and loaded);
 - no raising of resource limits, no signals to other processes.
 
 CPython documents audit hooks as unsuitable for sandboxing on their own, which is why the
@@ -39,8 +40,12 @@ def install(private_dir):
         "resource.setrlimit", "resource.prlimit", "ctypes.dlopen", "os.chroot", "os.setuid",
         "os.setgid", "os.mkfifo", "os.mknod", "os.link", "os.symlink", "os.chown",
     }
-    denied_imports = {"cffi", "_cffi_backend", "ctypes", "_ctypes", "_posixsubprocess",
-                      "_testcapi", "_testinternalcapi", "_xxsubinterpreters"}
+    # numpy loads ctypes for itself: both are imported now, and every use of ctypes that reaches
+    # native code raises a "ctypes.*" event, denied below. A *fresh* import of these modules
+    # would undo what is neutralised here, so it is denied.
+    importlib.import_module("numpy")
+    denied_imports = {"cffi", "_cffi_backend", "_posixsubprocess", "_testcapi",
+                      "_testinternalcapi", "_xxsubinterpreters"}
     write_events = {"os.remove", "os.rmdir", "os.mkdir", "os.rename", "os.truncate", "os.chmod",
                     "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile"}
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC

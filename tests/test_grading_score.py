@@ -1,4 +1,4 @@
-"""coursetools.grading.compare: a student's recorded results judged against the reference's.
+"""coursetools.grading.score: a student's recorded results judged against the reference's.
 
 Synthetic results (as the plugin delivers them) exercise each rule without a kernel.
 """
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from coursetools import checks
-from coursetools.grading import compare
+from coursetools.grading import score
+from coursetools.grading.records import CellResult, Failure, Role, Status, Submission
+from coursetools.kernel import checks
 
-HARNESS = compare.load_harness(Path(checks.__file__).read_text(encoding="utf-8"))
 ARGS = {"x": checks.encode(2.0), "w": checks.encode(-0.5)}
 
 
@@ -28,17 +28,17 @@ def end(test="t", error=None, points=2):
     return {"test": test, "points": points, "event": "end", "error": error}
 
 
-def cell(*payloads, tests=("t",), errors=(), failure=None):
-    return {"meta": {"role": "test", "tests": list(tests)}, "payloads": list(payloads),
-            "errors": list(errors), "failure": failure}
+def cell(*payloads, tests=("t",), errors=(), failure=Failure.NONE, role=Role.TEST):
+    return CellResult(notebook="s1", index=5, role=role, tests=list(tests),
+                      payloads=list(payloads), errors=list(errors), failure=failure)
 
 
-REF = compare.Reference(points=2.0, calls=[call([1.0, -3.0])], hidden=False)
+REF = score.Reference(points=2.0, calls=[call([1.0, -3.0])], hidden=False, subject="f")
 
 
 def judge(*cells, ref=REF):
-    records = compare.group(list(cells))
-    return compare.score_test(HARNESS, "t", ref, records.get("t"))
+    records = score.group(list(cells))
+    return score._Scorer("t", ref, records.get("t"), []).score()
 
 
 def test_matching_results_earn_the_points():
@@ -76,16 +76,16 @@ def test_forged_results_are_tampering(cells):
 
 
 def test_results_from_another_cell_do_not_count():
-    stray = {"meta": {"role": "definitions"}, "payloads": [call([1.0, -3.0]), end()],
-             "errors": [], "failure": None}
+    stray = cell(call([1.0, -3.0]), end(), role=Role.DEFINITIONS, tests=())
     result = judge(stray, cell(end()))
     assert result.earned == 0 and result.codes == ["no_result"]
 
 
 @pytest.mark.parametrize("record, code", [
-    (cell(failure="timeout"), "timeout"),
-    (cell(errors=[{"ename": "GradingTimeout", "evalue": "too long"}]), "timeout"),
-    (cell(failure="kernel died"), "crash"),
+    (cell(failure=Failure.TIMEOUT), "timeout"),
+    (cell(failure=Failure.NOTEBOOK_TIME), "timeout"),
+    (cell(failure=Failure.OUTPUT), "output_too_large"),
+    (cell(failure=Failure.KERNEL_DIED), "crash"),
     (cell(end(error="NameError: name 'f' is not defined")), "missing_function"),
     (cell(call(None, error="NotImplementedError: f: not implemented yet"), end()),
      "not_implemented"),
@@ -99,25 +99,38 @@ def test_each_failure_has_its_code(record, code):
     assert code in result.codes and result.earned == 0
 
 
-def test_hidden_tests_get_hints_without_inputs_or_values():
-    ref = compare.Reference(points=3.0, calls=[call([1.0, -3.0])], hidden=True)
+def test_a_timeout_is_the_graders_observation_never_an_exception_name():
+    forged = judge(cell(errors=[("GradingTimeout", "too long")]))
+    assert "timeout" not in forged.codes
+    sub = Submission(student="s")
+    score.runtime_statuses(sub, [cell(errors=[("MemoryError", "x")]),
+                                 cell(call([0.0, 0.0]), errors=[("GradingPermissionError", "x")])])
+    assert sub.statuses == [], "names a student can choose make no status"
+    score.runtime_statuses(sub, [cell(failure=Failure.OUTPUT), cell(failure=Failure.TIMEOUT)])
+    assert [s.status for s in sub.statuses] == [Status.OUTPUT_TOO_LARGE, Status.TIMEOUT]
+
+
+def test_hidden_tests_keep_codes_only_no_inputs_values_or_kernel_text():
+    ref = score.Reference(points=3.0, calls=[call([1.0, -3.0])], hidden=True, subject="f")
     result = judge(cell(call([-1.0, 3.0]), end()), ref=ref)
-    assert "sign" in result.codes
-    assert result.hints and all("x=" not in h and "-3" not in h for h in result.hints)
+    assert result.codes == ["sign"] and result.details == []
     result = judge(cell(call(None, error="ValueError: x has shape (7, 3)"), end()), ref=ref)
-    assert result.hints == ["f raised ValueError"]
+    assert result.codes == ["exception"] and result.details == []
+    result = judge(cell(call([1.5, -3.0]), end()), ref=ref)
+    assert result.codes == ["values"] and result.details == [], "no largest difference"
 
 
 def test_reference_failures_stop_grading():
     class Lab:
         path = Path("lab.ipynb")
-        test_cells = [type("T", (), {"tests": ["t"], "hidden": False, "index": 3})()]
+        test_cells = [type("T", (), {"tests": ["t"], "hidden": False, "index": 3,
+                                     "subject": "f"})()]
 
     good = [cell(call([1.0, -3.0]), end())]
-    assert compare.reference(Lab, good)["t"].points == 2.0
+    assert score.reference(Lab, good)["t"].points == 2.0
     for broken in ([cell(call(None, error="ValueError: no"), end())],
                    [cell(call([1.0, -3.0]), end(error="AssertionError: x"))],
                    [cell(call([1.0, -3.0]))],
-                   [cell(failure="timeout")], []):
-        with pytest.raises(compare.ReferenceError):
-            compare.reference(Lab, broken)
+                   [cell(failure=Failure.TIMEOUT)], []):
+        with pytest.raises(score.ReferenceFailure):
+            score.reference(Lab, broken)

@@ -1,4 +1,4 @@
-"""coursetools.grading.lab and .notebook: the instructor notebook read once, notebooks built."""
+"""coursetools.grading.instructor: the instructor notebook read once."""
 from __future__ import annotations
 
 import ast
@@ -8,20 +8,63 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursetools.grading import extract, lab as labmod, notebook
+from coursetools.grading import instructor as labmod
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = labmod.load(ROOT / "solutions" / "lab1_scalar.ipynb", "lab1_scalar")
+XOR = labmod.load(ROOT / "solutions" / "lab4_xor.ipynb", "lab4_xor")
 
 
-def test_contract_functions_tests_and_protected_names():
-    assert LAB.functions == ["forward", "loss", "backward", "train"] and LAB.methods == {}
-    xor = labmod.load(ROOT / "solutions" / "lab4_xor.ipynb", "lab4_xor")
-    assert "Linear" in xor.functions and "backward" in xor.methods["Linear"]
+def test_contract_tests_seed_and_digest():
+    assert LAB.contract == ["forward", "loss", "backward", "train"] and LAB.methods == {}
+    assert "Linear" in XOR.contract and "backward" in XOR.methods["Linear"]
     assert len(LAB.test_ids) == len(set(LAB.test_ids)) >= 8
     assert any(c.hidden for c in LAB.test_cells) and any(not c.hidden for c in LAB.test_cells)
-    assert {"check", "graded", "enable_recording", "np", "_STATE"} <= LAB.reserved
-    assert LAB.title.startswith("Lab 1")
+    assert LAB.title.startswith("Lab 1") and LAB.seed and len(LAB.digest) == 64
+
+
+def test_each_test_cell_knows_its_subject():
+    subjects = {test: cell.subject for cell in LAB.test_cells for test in cell.tests}
+    assert subjects["forward_active_unit"] == "forward"
+    assert subjects["backward_active_unit"] == "backward"
+    assert subjects["hidden_train_random"] == "train"
+    xor = {test: cell.subject for cell in XOR.test_cells for test in cell.tests}
+    assert xor["linear_backward"] == "Linear"
+    assert xor["network_backward"] == "Network"      # the test builds Linear layers too
+    assert xor["train_three_epochs"] == "train"
+
+
+def test_isolation_gives_the_official_versions_of_earlier_names_and_nothing_later():
+    names, source = LAB.isolation("train")
+    assert names == ["forward", "loss", "backward"]
+    namespace = {}
+    exec(source, namespace)
+    assert {"forward", "loss", "backward"} <= set(namespace) and "train" not in namespace
+    names, source = LAB.isolation("backward")
+    assert names == ["forward", "loss"] and "def backward" not in source
+    assert LAB.isolation("forward") == ([], "")
+    names, source = XOR.isolation("Network")
+    assert names == ["Linear", "Sigmoid", "ReLU", "SquaredError"] and "class Network" not in source
+    assert "def train" not in source
+
+
+def test_a_contract_out_of_dependency_order_is_refused(tmp_path):
+    nb = nbformat.read(ROOT / "solutions" / "lab1_scalar.ipynb", as_version=4)
+    nb.metadata["coursetools"]["contract"] = ["forward", "loss", "train", "backward"]
+    path = tmp_path / "lab.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(labmod.LabError, match="dependency order: train uses backward"):
+        labmod.load(path, "lab1_scalar")
+
+
+def test_an_outdated_helper_cell_is_refused(tmp_path):
+    nb = nbformat.read(ROOT / "solutions" / "lab1_scalar.ipynb", as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace("test helpers v2:", "test helpers v1:")
+    path = tmp_path / "lab.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(labmod.LabError, match="version 1, the grader's is 2"):
+        labmod.load(path, "lab1_scalar")
 
 
 def _check_calls(source):
@@ -91,22 +134,3 @@ def test_unknown_lab_names_the_known_ones(tmp_path):
     broken.write_text("{")
     with pytest.raises(labmod.LabError, match="not a readable notebook"):
         labmod.load(broken, "broken")
-
-
-def test_grading_notebook_layout(tmp_path):
-    student = nbformat.read(ROOT / "labs" / "lab1_scalar.ipynb", as_version=4)
-    cells = extract.extract_notebook(student, reserved=LAB.reserved,
-                                     checks_header="# CHECKS:")
-    nb = notebook.grading_notebook(LAB, cells, nonce="n", private_dir=str(tmp_path),
-                                   memory_bytes=2**30, cell_seconds=5)
-    roles = [c.metadata["coursetools"]["role"] for c in nb.cells]
-    first_test = roles.index("test")
-    assert roles[:2] == ["setup", "checks"] and roles[first_test - 1] == "recording"
-    assert set(roles[2:first_test - 1]) == {"definitions"}
-    assert roles[first_test:] == ["test"] * len(LAB.test_cells)
-    assert nb.cells[1].source == LAB.checks_source
-    assert "sys.addaudithook(hook)" in nb.cells[0].source
-    assert "'matplotlib.pyplot'" in nb.cells[0].source     # the lab imports it: preloaded
-    compile(nb.cells[0].source, "setup", "exec")
-    hidden = [c for c in nb.cells if c.metadata["coursetools"].get("hidden")]
-    assert hidden and all(c.metadata["coursetools"]["tests"] for c in hidden)

@@ -1,11 +1,11 @@
-"""coursetools.generate: student labs from instructor notebooks (golden files in tests/files)."""
+"""coursetools.student_labs: student labs from instructor notebooks (golden files in tests/files)."""
 import shutil
 
 import nbformat
 import pytest
 
-from coursetools import generate, markers
-from coursetools.__main__ import main
+from coursetools import cells, markers, student_labs as generate
+from coursetools.cli import main
 from tests.conftest import ROOT
 
 FILES = ROOT / "tests" / "files"
@@ -15,9 +15,24 @@ def read(path):
     return nbformat.read(path, as_version=4)
 
 
+def _helper(nb):
+    (cell,) = [c for c in nb.cells if cells.is_helper_cell(c.source)]
+    return cell
+
+
 def test_golden_student_notebook():
-    """tests/files/instructor.ipynb becomes exactly tests/files/instructor-student.ipynb."""
-    produced = generate.serialise(generate.student_notebook(read(FILES / "instructor.ipynb")))
+    """tests/files/instructor.ipynb becomes exactly tests/files/instructor-student.ipynb.
+
+    The golden file shows the helper cell as a placeholder (its text is checks.py, tested on
+    its own); the test checks that the real cell is the student-mode helper cell.
+    """
+    student = generate.student_notebook(read(FILES / "instructor.ipynb"))
+    helper = _helper(student)
+    assert helper.source == cells.helper_source("tiny", ["double", "Scaler"],
+                                                {"Scaler": ["halve"]}, strict=False)
+    assert helper.metadata == cells.HELPER_METADATA
+    helper.source = "<the test-helper cell, student mode>"
+    produced = generate.serialise(student)
     assert produced == (FILES / "instructor-student.ipynb").read_text(encoding="utf-8")
 
 
@@ -27,8 +42,11 @@ def test_only_solution_regions_and_hidden_cells_change():
     infos = {i.index: i for i in markers.parse_notebook(instructor)}
     kept = [(i, c) for i, c in enumerate(instructor.cells) if infos[i].kind != "hidden"]
     assert [c.id for _, c in kept] == [c.id for c in student.cells]
+    instructor.metadata["coursetools"].pop("seed"), "the grading seed stays with the instructor"
     assert student.metadata == instructor.metadata
     for (index, before), after in zip(kept, student.cells):
+        if infos[index].kind == "helpers":
+            continue
         assert (before.cell_type, before.metadata) == (after.cell_type, after.metadata)
         if infos[index].kind != "solution":
             assert before.source == after.source
@@ -62,19 +80,20 @@ def repo(tmp_path):
     return tmp_path
 
 
-def test_generate_writes_labs_and_refreshes_the_checks_cell(repo):
+def test_generate_writes_labs_and_refreshes_the_helper_cell(repo):
     assert main(["labs", "--check", "--root", str(repo)]) == 1, "out of date before generating"
     assert main(["labs", "--root", str(repo)]) == 0
     solution = read(repo / "solutions" / "tiny.ipynb")
     student = read(repo / "labs" / "tiny.ipynb")
-    for nb in (solution, student):
-        (checks_cell,) = [c for c in nb.cells if c.source.startswith(markers.CHECKS_HEADER)]
-        assert checks_cell.source == generate.checks_cell_source()
+    for nb, strict in ((solution, True), (student, False)):
+        assert _helper(nb).source == cells.helper_source(
+            "tiny", ["double", "Scaler"], {"Scaler": ["halve"]}, strict=strict)
+        assert cells.helper_version(_helper(nb).source) == cells.module_version("checks")
     assert main(["labs", "--check", "--root", str(repo)]) == 0, "up to date after generating"
     assert generate.generate(repo) == [], "a second run changes nothing"
 
 
-def test_check_mode_reports_edited_labs_and_stale_checks_cells(repo, capsys):
+def test_check_mode_reports_edited_labs_and_stale_helper_cells(repo, capsys):
     main(["labs", "--root", str(repo)])
     lab = repo / "labs" / "tiny.ipynb"
     lab.write_text(lab.read_text().replace("Done.", "Done!"))

@@ -1,4 +1,5 @@
-"""coursetools.checks: comparisons, mistake diagnosis, graded tests and the grader's record mode."""
+"""coursetools.kernel.checks: comparisons, mistake diagnosis, graded tests, the student's view and
+the grader's record mode."""
 import ast
 import json
 import sys
@@ -6,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from coursetools import checks, generate
+from coursetools import cells
+from coursetools.kernel import checks
 from tests.conftest import ROOT
 
 RNG = np.random.default_rng(0)
@@ -16,12 +18,12 @@ SQ = RNG.normal(size=(3, 3))         # a square one
 
 @pytest.fixture(autouse=True)
 def fresh_state():
-    """Every test starts in notebook mode with no recorded results."""
+    """Every test starts in notebook mode (strict, as in an instructor notebook), no results."""
     checks.disable_recording()
-    checks._STATE["results"].clear()
+    checks.configure()
     yield
     checks.disable_recording()
-    checks._STATE["results"].clear()
+    checks.configure()
 
 
 def codes(name, got, expected, sizes=()):
@@ -125,7 +127,8 @@ def test_check_passes_and_graded_prints_points(capsys):
     with checks.graded("fwd", points=2):
         checks.check(forward, ARGS, EXPECT, NAMES)
     assert "\u2713 fwd (2/2 points)" in capsys.readouterr().out
-    assert checks.results() == [dict(test="fwd", points=2, earned=2, status="passed", codes=[])]
+    assert checks.results() == [dict(test="fwd", points=2, earned=2, status="passed", codes=[],
+                                     func="forward")]
 
 
 def test_a_wrong_function_fails_with_a_targeted_message(capsys):
@@ -183,7 +186,7 @@ def test_summary_prints_every_test_and_the_total(capsys):
     checks.summary()
     out = capsys.readouterr().out
     assert "good" in out and "bad" in out and "sign" in out
-    assert out.strip().endswith("Total: 2/5 points")
+    assert out.strip().splitlines()[-1].startswith("Total: 2/5 points")
 
 
 # ----------------------------------------------------------------------------- record mode
@@ -198,7 +201,7 @@ def record(nonce, body):
 def test_record_mode_payload_format():
     def body():
         with checks.graded("fwd", points=2):
-            checks.check(forward, ARGS, EXPECT, NAMES, vary=("x", "w1"))
+            checks.check(forward, ARGS, EXPECT, NAMES, vary=("x", "w1"), mirror=())
     call, end = record("n1", body)
     assert set(call) == {"test", "call", "func", "args", "outputs", "error", "mutated", "rtol",
                          "atol", "names"}
@@ -216,7 +219,8 @@ def test_record_mode_payload_format():
 def test_record_mode_can_keep_signs_so_a_sign_pattern_survives():
     def body():
         with checks.graded("off", points=1):
-            checks.check(forward, ARGS, EXPECT, NAMES, vary=("w2",), vary_keep_sign=("x", "w1"))
+            checks.check(forward, ARGS, EXPECT, NAMES, vary=("w2",), vary_keep_sign=("x", "w1"),
+                         mirror=())
     call, _ = record("signs", body)
     args = {k: checks.decode(v) for k, v in call["args"].items()}
     for name in ("x", "w1"):
@@ -228,8 +232,8 @@ def test_record_mode_can_keep_signs_so_a_sign_pattern_survives():
 def test_record_mode_arguments_depend_only_on_nonce_test_and_call():
     def body():
         with checks.graded("fwd", points=1):
-            checks.check(forward, ARGS, EXPECT, NAMES, vary=("x",))
-            checks.check(forward, ARGS, EXPECT, NAMES, vary=("x",))
+            checks.check(forward, ARGS, EXPECT, NAMES, vary=("x",), mirror=())
+            checks.check(forward, ARGS, EXPECT, NAMES, vary=("x",), mirror=())
     first, second = record("abc", body), record("abc", body)
     other = record("xyz", body)
     assert first == second
@@ -246,15 +250,15 @@ def test_record_mode_never_raises_and_reports_errors():
 
     def body():
         with checks.graded("ni", points=1):
-            checks.check(broken, ARGS, EXPECT, NAMES, vary=("x",))
+            checks.check(broken, ARGS, EXPECT, NAMES, vary=("x",), mirror=())
         with checks.graded("none", points=1):
-            checks.check(returns_none, dict(x=1.0), 1.0, "y", vary=("x",))
+            checks.check(returns_none, dict(x=1.0), 1.0, "y", vary=("x",), mirror=())
         with checks.graded("missing", points=1):
             checks.check(not_defined_anywhere, ARGS, EXPECT, NAMES)  # noqa: F821
         with checks.graded("mutates", points=1):
             checks.check(train_in_place, dict(x=1.0, y_true=1.0, w1=W1.copy(), w2=W2,
                                               learning_rate=0.5, iterations=1),
-                         None, ("w1", "w2", "loss_history"), vary=("w1",))
+                         None, ("w1", "w2", "loss_history"), vary=("w1",), mirror=())
     payloads = record("n", body)
     ni, ni_end, none, none_end, missing_end, mutates, mutates_end = payloads
     assert ni["outputs"] is None and ni["error"].startswith("NotImplementedError: forward")
@@ -275,22 +279,14 @@ def test_encode_decode_round_trip_including_non_finite_values():
 
 
 # ----------------------------------------------------------------------------- the module itself
-def test_checks_imports_only_the_standard_library_and_numpy():
-    tree = ast.parse((ROOT / "coursetools" / "checks.py").read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
-    allowed = set(sys.stdlib_module_names) | {"numpy", "IPython"}   # IPython only for display
-    assert imported <= allowed, imported - allowed
-
-
-def test_the_checks_cell_works_on_its_own(capsys):
-    """The inlined cell defines everything a notebook needs, numpy as np included."""
+def test_the_helper_cell_works_on_its_own_and_exposes_only_the_public_names(capsys):
+    """The inlined cell needs nothing but numpy; a student's own names cannot break it."""
     namespace = {}
-    exec(compile(generate.checks_cell_source(), "<checks cell>", "exec"), namespace)
-    assert namespace["np"] is np
-    exec("def f(x):\n    return abs(x)\nwith graded('t', points=1):\n    check(f, dict(x=-2.0), 2.0, 'y')\nsummary()", namespace)
+    exec(compile(cells.helper_source("lab_x", ["f"], strict=False), "<cell>", "exec"), namespace)
+    assert set(namespace) - {"__builtins__"} == set(checks.PUBLIC)
+    exec("import numpy as np\nresults = 'a student variable'\ncheck_count = 3\n"
+         "def f(x):\n    return abs(x)\n"
+         "with graded('t', points=1):\n    check(f, dict(x=-2.0), 2.0, 'y')\nsummary()", namespace)
     assert "Total: 1/1 points" in capsys.readouterr().out
 
 
@@ -446,9 +442,132 @@ def test_method_in_record_mode_varies_the_attributes():
     def body():
         with checks.graded("rec", points=1):
             checks.check(backward, dict(W=W1, b=B, x=X, grad_u=np.ones((4, 5))), None,
-                         ("dW", "db"), vary=("W", "x", "grad_u"))
+                         ("dW", "db"), vary=("W", "x", "grad_u"), mirror=())
     call, end = record("n2", body)
     assert call["func"] == "Affine.backward" and call["error"] is None and end["error"] is None
     args = {k: checks.decode(v) for k, v in call["args"].items()}
     dW, db = (checks.decode(o) for o in call["outputs"])
     assert np.allclose(dW, args["x"].T @ args["grad_u"]) and np.allclose(db, args["grad_u"].sum(0))
+
+
+# ----------------------------------------------------------------------------- coverage by design
+def test_variants_cover_every_sign_combination_of_the_mirrored_arguments():
+    rng = np.random.default_rng(0)
+    found = checks.variants(ARGS, vary=("x", "w1", "w2"), rng=rng)
+    assert len(found) == 8
+    signs = {tuple(bool(np.all(np.sign(v[n]) == np.sign(found[0][n]))) for n in ("x", "w1", "w2"))
+             for v in found}
+    assert len(signs) == 8, "each combination of flipped arguments appears once"
+    assert all(np.array_equal(np.abs(v["x"]), np.abs(found[0]["x"])) for v in found)
+
+
+def test_a_relu_network_gets_active_and_inactive_units_and_both_output_signs_on_every_seed():
+    """The cases a ReLU network's tests need are there whatever the draw (any nonce)."""
+    for nonce in range(20):
+        calls = record(nonce, lambda: checks.check(forward, ARGS, EXPECT, NAMES,
+                                                   vary=("x", "w1", "w2")))
+        y1 = np.concatenate([checks.decode(c["outputs"][0]).ravel() for c in calls])
+        y2 = np.concatenate([checks.decode(c["outputs"][2]).ravel() for c in calls])
+        assert (y1 > 0).any() and (y1 < 0).any() and (y2 > 0).any() and (y2 < 0).any()
+
+
+def test_more_than_four_mirrored_arguments_must_be_named():
+    args = dict(a=1.0, b=1.0, c=1.0, d=1.0, e=1.0)
+    with pytest.raises(ValueError, match="mirror="):
+        checks.variants(args, vary=tuple(args), rng=np.random.default_rng(0))
+    assert len(checks.variants(args, vary=tuple(args), mirror=("a",),
+                               rng=np.random.default_rng(0))) == 2
+
+
+def test_a_label_names_the_function_in_messages_and_payloads():
+    with pytest.raises(AssertionError, match=r"^Linear\.__init__\(seed\)"):
+        with checks.graded("t", points=1):
+            checks.check(lambda seed: seed + 1, dict(seed=1.0), 3.0, "y", label="Linear.__init__")
+    (call,) = record("n", lambda: checks.check(lambda seed: seed, dict(seed=1.0), 1.0, "y",
+                                               label="Linear.__init__"))
+    assert call["func"] == "Linear.__init__"
+
+
+# ----------------------------------------------------------------------------- the student's view
+def student(source=""):
+    """A student lab's kernel: the helper cell in student mode, plus some code."""
+    namespace = {}
+    exec(compile(cells.helper_source("lab_x", ["forward", "backward", "train"],
+                                     strict=False), "<cell>", "exec"), namespace)
+    exec(source, namespace)
+    return namespace
+
+
+def test_in_a_student_lab_a_failing_test_prints_and_does_not_raise(capsys):
+    namespace = student("def f(y):\n    return -y\n")
+    exec("with graded('t', points=2):\n    check(f, dict(y=1.5), 1.5, 'grad_w1')", namespace)
+    out = capsys.readouterr().out
+    assert "\u2717 t (0/2 points): sign" in out and "hint [sign]" in out
+    assert "Traceback" not in out and "<test helpers>" not in out
+
+
+def test_a_failure_inside_the_students_code_shows_only_the_students_frames(capsys):
+    source = "def f(y):\n    return helper(y)\ndef helper(y):\n    return y[3]\n"
+    namespace = student()
+    exec(compile(source, "student_cell.py", "exec"), namespace)
+    exec("with graded('t', points=1):\n    check(f, dict(y=1.5), 1.5, 'y')", namespace)
+    out = capsys.readouterr().out
+    assert "raised TypeError" in out and "Where, in your code" in out
+    assert 'student_cell.py", line 2, in f' in out and "line 4, in helper" in out
+    assert checks.HELPERS_FILE not in out
+
+
+def test_the_failure_raised_in_an_instructor_notebook_renders_without_a_traceback():
+    with pytest.raises(checks.TestFailed) as failure:
+        with checks.graded("t", points=1):
+            checks.check(lambda y: -y, dict(y=W), W, "grad_w1")
+    assert failure.value._render_traceback_()[0].startswith("<lambda>(y) is not right yet")
+
+
+def test_a_function_that_uses_a_failing_function_names_the_root_cause(capsys):
+    namespace = student("def forward(x):\n    return -x\ndef train(x):\n    return forward(x) * 2\n")
+    exec("with graded('fwd', points=1):\n    check(forward, dict(x=1.0), 1.0, 'y')\n"
+         "with graded('tr', points=1):\n    check(train, dict(x=1.0), 2.0, 'w')\n", namespace)
+    out = capsys.readouterr().out
+    assert "Note: train uses forward (which failed fwd)" in out
+    assert "train itself may well be right" in out
+
+
+def test_needs_lets_run_all_go_on_and_names_what_is_missing(capsys):
+    namespace = student("def train(x):\n    raise NotImplementedError('train: not implemented yet')\n")
+    exec("with needs('train'):\n    train(1.0)\nreached = True", namespace)
+    out = capsys.readouterr().out
+    assert namespace["reached"] and "This cell stopped: NotImplementedError" in out
+    assert "not passing their tests yet: train" in out
+    checks.configure(strict=True)
+    with pytest.raises(NotImplementedError):
+        with checks.needs("train"):
+            namespace["train"](1.0)
+
+
+def test_ready_to_hand_in_finds_the_skeleton_and_missing_names(capsys, monkeypatch):
+    namespace = student('def forward(x):\n    "doc"\n    raise NotImplementedError("x")\n'
+                        "def backward(x):\n    return x\n")
+    inlined = sys.modules[cells.MODULE]      # the helper cell's own copy of this module
+    monkeypatch.setattr(inlined, "_user_namespace", lambda: namespace)
+    assert namespace["ready_to_hand_in"]() is False
+    out = capsys.readouterr().out
+    assert "not defined: train" in out and "still the skeleton" in out and "forward" in out
+    assert "Download .ipynb" in out
+    exec("def forward(x):\n    return x\ndef train(x):\n    return x\n"
+         "with graded('t', points=1):\n    check(forward, dict(x=1.0), 1.0, 'y')", namespace)
+    assert namespace["ready_to_hand_in"]() is True
+    assert "Ready to hand in? yes" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- grader isolation
+def test_isolate_binds_official_versions_and_gives_the_students_back(monkeypatch):
+    namespace = {"forward": "student forward", "backward": "student backward"}
+    monkeypatch.setattr(checks, "_user_namespace", lambda: namespace)
+    checks.configure(contract=["forward", "backward", "train"])
+    checks._STATE["own"] = None
+    checks.isolate(["forward"], "def forward(x):\n    return ('official', x)\n")
+    assert namespace["forward"](1) == ("official", 1) and namespace["backward"] == "student backward"
+    assert "train" not in namespace
+    checks.isolate([], "")
+    assert namespace == {"forward": "student forward", "backward": "student backward"}
