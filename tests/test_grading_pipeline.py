@@ -79,6 +79,8 @@ def test_points_and_status(graded, student):
     case, row = CASES[student], graded["rows"][student]
     if case.points is not None:
         assert float(row["points"]) == case.points, row
+    if case.status is None:
+        return
     if case.status.endswith("..."):
         assert row["status"].startswith(case.status[:-3]), row
     else:

@@ -108,6 +108,7 @@ class Watch:
         kernel.get_message = self.get_message
         kernel.await_reply = self.await_reply
         kernel._coursetools_watch = self
+        budget.cell_deadline, budget.msg_id = 0.0, None   # no cell runs yet on this kernel
         # A client of our own, whose sockets refuse a message over MAX_MESSAGE_BYTES.
         context = zmq.Context()
         context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
