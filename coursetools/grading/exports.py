@@ -98,8 +98,8 @@ def canvas_csv(store: Store) -> tuple[str, list[str]]:
             continue
         fields = fields or {"Student": sub.name, "ID": user}
         rows.append([fields.get(c, "") for c in CANVAS_COLUMNS] + [_grade(sub)])
-    warnings = [f"canvas.csv leaves out {len(skipped)} row(s) without a Canvas user id on the "
-                f"roster: {', '.join(skipped)}"] if skipped else []
+    warnings = [f"canvas.csv leaves out {len(skipped)} row(s) not on the roster or without a "
+                f"Canvas user id: {', '.join(skipped)}"] if skipped else []
     return _csv([*CANVAS_COLUMNS, assignment(store)], rows), warnings
 
 

@@ -28,7 +28,7 @@ import io
 from pathlib import Path
 
 from coursetools.grading.gradebook import fmt
-from coursetools.grading.roster import normal_id, normal_name
+from coursetools.grading.roster import name_forms, normal_id, normal_name
 
 FILE = "overrides.csv"
 COLUMNS = ("student", "test", "points", "reason")
@@ -85,8 +85,8 @@ def load(out: Path, tests: dict[str, float], max_points: float,
     ids = {normal_id(s): s for s in students}
     names: dict[str, list[str]] = {}
     for sid, name in students.items():
-        if name:
-            names.setdefault(normal_name(name), []).append(sid)
+        for form in name_forms("", "", name):        # "Müller, Eve" and "Eve Müller"
+            names.setdefault(form, []).append(sid)
     found, errors, warnings, seen = [], [], [], {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):

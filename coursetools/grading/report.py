@@ -29,7 +29,7 @@ th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; verti
 details { margin: 0.1em 0; }
 summary { cursor: pointer; }
 svg { max-width: 100%; height: auto; }
-th:first-child, td:first-child { text-align: left; }
+th, th:first-child, td:first-child { text-align: left; }
 td.zero { color: #aaa; }
 td.text { text-align: left; }
 caption { text-align: left; font-weight: bold; margin-bottom: 0.3em; }
@@ -162,9 +162,9 @@ def _lms_tables(store: Store, subs) -> list[str]:
     late = [s for s in subs if s.late_days > 0]
     if late or store.late_penalty or store.deadline:
         rule = store.late_penalty or "none"
-        parts.append(f"<p>Late: {len(late)} submissions (deadline "
+        parts.append(f"<div><p>Late: {len(late)} submissions (deadline "
                      f"{html.escape(store.deadline or 'not given')}, penalty rule "
-                     f"<code>{html.escape(rule)}</code>). {who('who', late)}</p>")
+                     f"<code>{html.escape(rule)}</code>).</p>{who('who', late)}</div>")
     changes = [(s, c) for s in subs for c in s.adjustments
                if c["what"] != "penalty" or c["target"] != "late"]
     if changes:

@@ -82,7 +82,7 @@ def normal_id(text: str) -> str:
     return unicodedata.normalize("NFC", str(text)).strip().casefold()
 
 
-def _name_forms(first: str, last: str, full: str) -> list[str]:
+def name_forms(first: str, last: str, full: str) -> list[str]:
     forms = []
     if first or last:
         forms += [normal_name(first + last), normal_name(last + first)]
@@ -140,7 +140,7 @@ def _canvas(header, rows, source) -> Roster:
             continue
         keys = [normal_id(cell[f]) for f in ("ID", "SIS User ID", "SIS Login ID") if cell[f]]
         students.append(Student(cell["ID"], cell["Student"], keys,
-                                _name_forms("", "", cell["Student"]),
+                                name_forms("", "", cell["Student"]),
                                 {f: v for f, v in cell.items() if columns[f] is not None}))
     return Roster("canvas", students, assignments, notes)
 
@@ -158,7 +158,7 @@ def _moodle(header, rows, source) -> Roster:
         name = f"{cell['First name']} {cell['Last name']}".strip()
         keys = [normal_id(cell[f]) for f in ("ID number", "Email address", "Username") if cell[f]]
         students.append(Student(cell["ID number"] or cell["Email address"], name, keys,
-                                _name_forms(cell["First name"], cell["Last name"], name),
+                                name_forms(cell["First name"], cell["Last name"], name),
                                 {f: cell[f] for f in MOODLE_FIELDS if columns[f] is not None}))
     return Roster("moodle", students, assignments)
 
@@ -173,7 +173,7 @@ def _moodle_worksheet(header, rows, source) -> Roster:
             continue
         keys = [normal_id(number)] + ([normal_id(get(email))] if get(email) else [])
         students.append(Student(get(email) or number, get(full), keys,
-                                _name_forms("", "", get(full)),
+                                name_forms("", "", get(full)),
                                 {"Identifier": get(ident), "Full name": get(full),
                                  "Email address": get(email)}))
     return Roster("moodle-worksheet", students)
@@ -198,7 +198,7 @@ def _plain(header, rows, source, format="plain") -> Roster:
         name = get(name_column) or f"{get(first)} {get(last)}".strip()
         keys = sorted({normal_id(get(i)) for i in [id_column, *extra] if get(i)})
         students.append(Student(get(id_column), name or get(id_column), keys,
-                                _name_forms(get(first), get(last), name), {}))
+                                name_forms(get(first), get(last), name), {}))
     return Roster(format, students)
 
 
