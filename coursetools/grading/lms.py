@@ -34,16 +34,21 @@ class Settings:
     late_penalty: str = ""
     assignment: str = ""
     given: tuple[str, ...] = ()        # the settings this run's options gave
+    handed_in: frozenset = frozenset()  # students OUT already has a graded file of
 
     @property
     def resolve(self):
         return rostermod.resolver(self.roster) if self.roster else None
 
     def rows(self, subs: list[Submission], keep=lambda student: True) -> list[Submission]:
-        """``subs`` with roster fields, plus the ``missing`` rows (those ``keep`` accepts)."""
+        """``subs`` with roster fields, plus the ``missing`` rows (those ``keep`` accepts).
+
+        A student whose file OUT already graded is not missing: this run regrades others.
+        """
         if self.roster is None:
             return subs
-        return subs + [s for s in rostermod.attach(self.roster, subs) if keep(s.student)]
+        return subs + [s for s in rostermod.attach(self.roster, subs)
+                       if keep(s.student) and s.student not in self.handed_in]
 
     def store_into(self, store: Store) -> None:
         """Keep this run's settings in the results (others stay as they were)."""
@@ -92,7 +97,8 @@ def settings(out: Path, roster: Path | None = None, deadline: str | None = None,
                                        ("assignment", assignment)) if value is not None]
     found = Settings(chosen, when or "", rule.text if rule else "",
                      assignment if assignment is not None else stored.get("assignment", ""),
-                     tuple(given))
+                     tuple(given), frozenset(row["student"] for row in stored.get("students", [])
+                                             if row.get("source")))
     tests = {t["test"]: t["points"] for t in stored.get("tests", [])}
     check_overrides(out, tests, sum(tests.values()) if tests else float("inf"))
     return found
