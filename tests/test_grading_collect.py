@@ -27,11 +27,18 @@ def layout(name: str) -> list[tuple[str, str]]:
     return rows
 
 
+def content(path: str, what: str = "") -> bytes:
+    if what.startswith("file "):
+        return (FILES / what.split(" ", 1)[1]).read_bytes()
+    return NOTEBOOK if ".ipynb" in path.lower() else b"text"
+
+
 def make_zip(target: Path, paths, when=(2026, 3, 2, 9, 15, 0)) -> Path:
+    """A zip of ``paths`` (or of (path, what) pairs of a layout)."""
     with zipfile.ZipFile(target, "w") as archive:
-        for path in paths:
-            info = zipfile.ZipInfo(path, date_time=when)
-            archive.writestr(info, NOTEBOOK if ".ipynb" in path.lower() else b"text")
+        for item in paths:
+            path, what = item if isinstance(item, tuple) else (item, "")
+            archive.writestr(zipfile.ZipInfo(path, date_time=when), content(path, what))
     return target
 
 
@@ -124,6 +131,18 @@ def test_folder_per_student_and_plain_files(tmp_path):
     assert sorted(plain) == ["alice", "bob", "gina"]
     assert plain["bob"].raw == NOTEBOOK and plain["gina"].status_text == "not a notebook file (gina.py)"
     assert plain["bob"].submitted == ""                          # a folder carries no hand-in time
+
+
+def test_gradescope_export_is_read_with_its_metadata(tmp_path):
+    collected = collect.collect(make_zip(tmp_path / "g.zip", layout("gradescope_download.txt")))
+    found = {s.student: s for s in collected.submissions}
+    assert sorted(found) == ["S1001", "S1003"]
+    eve = found["S1003"]
+    assert (eve.name, eve.submitted, eve.source) == (
+        "Eve Müller", "2026-03-01T21:48:05", "submission_51234567/lab1_scalar.ipynb")
+    assert any("also handed in for: S1004" in note for note in found["S1001"].notes)
+    assert collected.warnings == ["submission_51234568: a group submission of S1001 and S1004; "
+                                  "only S1001 gets the row"]
 
 
 def test_a_wrapping_folder_is_looked_through(tmp_path):

@@ -15,7 +15,11 @@ Who handed in what comes from the path, as each LMS names it (``identify``):
 - Moodle "Download all submissions": a folder per student ``Full Name_participantid_assignsubmission_file``
   (older versions end it with ``_``), or, without folders, files
   ``Full Name_participantid_assignsubmission_file_original``.
-- a folder per student (GitHub Classroom, Gradescope exports, your own): ``alice/lab1.ipynb``;
+- a folder per student (GitHub Classroom, your own): ``alice/lab1.ipynb``;
+- Gradescope "Export Submissions": a folder ``submission_<id>`` per submission and a
+  ``submission_metadata.yml`` that names its submitters (``:name:``, ``:sid:``, ``:email:``) and
+  its time (``:created_at:``); the first submitter's SID (else e-mail, else name) is the id, and
+  the other members of a group submission are named in a note;
 - one file per student at the top: ``alice.ipynb``.
 
 A folder that wraps the whole download (``lab1 submissions/...``) is looked through. Names are
@@ -37,6 +41,8 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
+import yaml
+
 from coursetools.grading.records import Status, Submission
 
 NOTEBOOK_SUFFIXES = (".ipynb", ".ipynb.txt", ".ipynb.json")
@@ -51,6 +57,7 @@ CANVAS_TEXT = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<user>\d+)_(?P<
 MOODLE = re.compile(r"^(?P<name>[^_]+)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)"
                     r"(?:_(?P<original>.*))?$")
 ATTEMPT = re.compile(r"^(?P<stem>.+)-(?P<number>\d+)$")
+GRADESCOPE_METADATA = "submission_metadata.yml"
 
 
 @dataclasses.dataclass
@@ -76,6 +83,8 @@ class Claim:
     original: str = ""         # the file name the student gave
     user: str = ""             # the LMS's id of the student (Canvas user, Moodle participant)
     prefix: str = ""           # the LMS's prefix of the name (for its bulk feedback upload)
+    submitted: str = ""        # the hand-in time the LMS recorded (ISO), if it says
+    group: tuple[str, ...] = ()  # the other members of a group submission
     off_roster: bool = False   # set by a roster that knows nobody of that id or name
     why: str = ""              # ... and why, when several roster students would fit
 
@@ -200,20 +209,50 @@ def identify(file: File) -> Claim:
     return _canvas(parts[0]) or Claim(_stem(parts[0]), original=parts[0])
 
 
+def _gradescope(files: list[File], warnings: list[str]) -> tuple[list[File], dict[str, Claim]]:
+    """Gradescope's metadata file (taken out of the files) as a claim per submission folder."""
+    meta = next((f for f in files if str(f.path) == GRADESCOPE_METADATA and f.raw), None)
+    if meta is None:
+        return files, {}
+    try:
+        data = yaml.safe_load(meta.raw.decode("utf-8"))
+        claims = {}
+        for folder, info in (data or {}).items():
+            people = [p for p in info.get(":submitters") or [] if isinstance(p, dict)]
+            ids = [str(p.get(":sid") or p.get(":email") or p.get(":name") or folder)
+                   for p in people] or [str(folder)]
+            when = info.get(":created_at")
+            if isinstance(when, datetime.datetime):
+                when = when.replace(tzinfo=None, microsecond=0).isoformat()
+            claims[str(folder)] = Claim(ids[0], str(people[0].get(":name") or "") if people
+                                        else "", "gradescope", user=ids[0],
+                                        submitted=str(when or "")[:19].replace(" ", "T"),
+                                        group=tuple(ids[1:]))
+    except (yaml.YAMLError, UnicodeDecodeError, AttributeError, TypeError) as error:
+        warnings.append(f"{GRADESCOPE_METADATA}: not read ({type(error).__name__}); the "
+                        "submission folders keep their names")
+        return [f for f in files if f is not meta], {}
+    return [f for f in files if f is not meta], claims
+
+
 def _unwrap(files: list[File]) -> list[File]:
     """Look through one folder that holds the whole download (its files named by an LMS)."""
     tops = {f.path.parts[0] for f in files}
     if len(tops) != 1 or any(len(f.path.parts) < 2 for f in files):
         return files
     inner = [dataclasses.replace(f, path=PurePosixPath(*f.path.parts[1:])) for f in files]
-    if any(identify(f).scheme in ("canvas", "canvas-text", "moodle") for f in inner):
+    if any(identify(f).scheme in ("canvas", "canvas-text", "moodle") for f in inner) or any(
+            str(f.path) == GRADESCOPE_METADATA for f in inner):
         return inner
     return files
 
 
 # ------------------------------------------------------------------ one row per student
 def _time(file: File, claim: Claim) -> str:
-    """The hand-in time a zip member carries (not for Canvas: its zip holds the download time)."""
+    """The hand-in time the LMS recorded, else the one a zip member carries (not for Canvas:
+    its zip holds the time of the download)."""
+    if claim.submitted:
+        return claim.submitted
     if file.mtime is None or claim.scheme.startswith("canvas"):
         return ""
     try:
@@ -239,6 +278,9 @@ def _submission(key: str, entries: list[tuple[Claim, File]]) -> Submission:
                                      ("prefix", claim.prefix)) if v}
     if claim.off_roster:
         sub.flag(Status.NOT_ON_ROSTER, claim.why)
+    if claim.group:
+        sub.notes.append("A group submission, also handed in for: " + ", ".join(claim.group)
+                         + " (their rows are not filled in: give them this grade).")
     label = claim.original or chosen.path.name
     if chosen.problem:
         sub.flag(Status.NOT_A_NOTEBOOK_FILE, f"({chosen.problem})")
@@ -270,10 +312,17 @@ def collect(submissions: Path,
     ``resolve`` (a roster's) turns what a file claims into the student it belongs to.
     """
     files, warnings = read_files(submissions)
+    files, gradescope = _gradescope(_unwrap(files), warnings)
     groups: dict[str, list[tuple[Claim, File]]] = {}
     keys: dict[str, str] = {}
-    for file in _unwrap(files):
+    for file in files:
         claim = identify(file)
+        if claim.scheme == "folder" and claim.key in gradescope:
+            claim = dataclasses.replace(gradescope[claim.key], original=claim.original)
+            note = (f"{file.path.parts[0]}: a group submission of {claim.key} and "
+                    f"{', '.join(claim.group)}; only {claim.key} gets the row")
+            if claim.group and note not in warnings:
+                warnings.append(note)
         if resolve is not None:
             claim = resolve(claim)
         folded = _nfc(claim.key).casefold()
