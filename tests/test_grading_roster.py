@@ -34,6 +34,7 @@ def test_moodle_participants_worksheet_github_and_plain():
     worksheet = roster.load(FILES / "moodle_worksheet.csv")
     assert worksheet.format == "moodle-worksheet"
     assert "1234567" in worksheet.students[0].keys
+    assert [s.submitted for s in worksheet.students] == ["2026-03-02T09:15:00", ""]
     github = roster.load(FILES / "github_roster.csv")
     assert github.format == "github" and "bob-smith" in github.students[0].keys
     plain = roster.load(FILES / "plain_roster.csv")                   # ; as delimiter
@@ -103,3 +104,10 @@ def test_missing_rows_for_everyone_without_a_file(canvas):
 def test_roster_survives_results_json():
     found = roster.load(FILES / "moodle_participants.csv")
     assert roster.Roster.from_dict(found.to_dict()) == found
+
+
+def test_the_worksheet_time_is_the_hand_in_time():
+    worksheet = roster.load(FILES / "moodle_worksheet.csv")
+    eve = Submission(student="eve.mueller@example.edu", submitted="2026-03-05T10:00:00")
+    roster.attach(worksheet, [eve])
+    assert eve.submitted == "2026-03-02T09:15:00"              # Moodle's record, not the zip's

@@ -14,6 +14,9 @@ Canvas's ``Points Possible`` row, its empty "posting policy" rows and its ``Stud
 (Student View) row are skipped. The delimiter (``,``, ``;`` or tab) and a UTF-8 byte-order
 mark are handled; a file that is not UTF-8 is read as Windows-1252.
 
+The grading worksheet's "Last modified (submission)" (English dates) is the hand-in time of
+its students' rows (for ``--deadline``), in place of the time stored in the zip.
+
 ``resolve`` matches what a file claims (``collect.Claim``) to one roster student: by an id the
 LMS gave (Canvas user id, SIS ids, e-mail, GitHub user name, Moodle participant number), then
 by a folder name ending in ``-<id>`` (GitHub Classroom's ``<assignment>-<user>``), then by the
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime
 import io
 import re
 import unicodedata
@@ -54,6 +58,7 @@ class Student:
     keys: list[str]                  # every id it may be known by, normalised
     names: list[str]                 # the name in the orders people and LMSs write it, normalised
     fields: dict[str, str]           # the export's own columns, for the LMS exports
+    submitted: str = ""              # the hand-in time the export records (ISO), if any
 
 
 @dataclasses.dataclass
@@ -163,8 +168,17 @@ def _moodle(header, rows, source) -> Roster:
     return Roster("moodle", students, assignments)
 
 
+def _moodle_time(text: str) -> str:
+    """Moodle's "Monday, 2 March 2026, 9:15 AM" (English) as ISO; "" for "-" or another form."""
+    try:
+        return datetime.datetime.strptime(text.strip(), "%A, %d %B %Y, %I:%M %p").isoformat()
+    except ValueError:
+        return ""
+
+
 def _moodle_worksheet(header, rows, source) -> Roster:
     ident, full, email = (_column(header, n) for n in ("Identifier", "Full name", "Email address"))
+    modified = _column(header, "Last modified (submission)")
     students = []
     for row in rows:
         get = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
@@ -175,7 +189,7 @@ def _moodle_worksheet(header, rows, source) -> Roster:
         students.append(Student(get(email) or number, get(full), keys,
                                 name_forms("", "", get(full)),
                                 {"Identifier": get(ident), "Full name": get(full),
-                                 "Email address": get(email)}))
+                                 "Email address": get(email)}, _moodle_time(get(modified))))
     return Roster("moodle-worksheet", students)
 
 
@@ -282,6 +296,7 @@ def attach(roster: Roster, subs: list[Submission]) -> list[Submission]:
         student = by_id.get(normal_id(sub.student))
         if student is not None and not any(s.status is Status.NOT_ON_ROSTER for s in sub.statuses):
             sub.roster = dict(student.fields)
+            sub.submitted = student.submitted or sub.submitted    # the LMS's record wins
             handed_in.add(normal_id(student.id))
     missing = []
     for student in roster.students:
