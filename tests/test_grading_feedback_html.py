@@ -32,3 +32,12 @@ def test_student_text_is_escaped():
     sub.name = "<script>alert(1)</script>"
     html = feedback_html.render(store, sub)
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_fits_a_phone(tmp_path):
+    from test_grading_report import page_width
+
+    store = storemod.from_json((FILES / "canvas_results.json").read_text(encoding="utf-8"))
+    sub = store.students["23456"]
+    sub.notes.append("x" * 300)                                     # one very long word
+    assert page_width(feedback_html.render(store, sub), 390, tmp_path) <= 390

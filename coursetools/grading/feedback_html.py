@@ -16,7 +16,8 @@ from coursetools.grading.store import Store
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.45;
-       margin: 1.5em auto; max-width: 52em; padding: 0 1em; color: #222; }
+       margin: 1.5em auto; max-width: 52em; padding: 0 1em; color: #222;
+       overflow-wrap: anywhere; }
 table { border-collapse: collapse; margin: 0.8em 0; width: 100%; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.5em; text-align: left; vertical-align: top;
          overflow-wrap: anywhere; }

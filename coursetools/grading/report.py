@@ -27,10 +27,12 @@ table { border-collapse: collapse; margin: 1em 0; max-width: 100%; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; vertical-align: top;
          overflow-wrap: anywhere; }
 details { margin: 0.1em 0; }
-summary { cursor: pointer; }
+td details { display: inline-block; margin-right: 1.2em; vertical-align: top; }
+summary { cursor: pointer; white-space: nowrap; }
 svg { max-width: 100%; height: auto; }
 th, th:first-child, td:first-child { text-align: left; }
 td.zero { color: #aaa; }
+th, td.short, td.number { white-space: nowrap; overflow-wrap: normal; }
 td.text { text-align: left; }
 caption { text-align: left; font-weight: bold; margin-bottom: 0.3em; }
 .note { color: #555; }
@@ -90,8 +92,12 @@ def _table(caption, header, rows) -> str:
     for row in rows:
         cells = []
         for value in row:
-            css = ' class="zero"' if value == 0 else (' class="text"' if isinstance(value, str)
-                                                       else "")
+            if not isinstance(value, str):
+                css = ' class="number zero"' if value == 0 else ' class="number"'
+            elif isinstance(value, Raw) or len(value) > 16 or " " in value:
+                css = ' class="text"'               # long student text may wrap anywhere
+            else:
+                css = ' class="text short"'
             shown = value if isinstance(value, Raw) else html.escape(str(value))
             cells.append(f"<td{css}>{shown}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
