@@ -162,6 +162,19 @@ def test_render_applies_edited_overrides_without_grading(canvas, tmp_path):
     (out / "overrides.csv").unlink()
 
 
+def test_rendering_again_gives_byte_identical_files(canvas):
+    out = canvas["out"]
+
+    def snapshot():
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                if p.is_file() and p.name != "runs.jsonl"}
+
+    assert coursetools("render", "--out", out).returncode == 0
+    before = snapshot()
+    assert coursetools("render", "--out", out).returncode == 0
+    assert snapshot() == before and "feedback-canvas.zip" in before
+
+
 def test_moodle_download_with_participants_deadline_and_exports(tmp_path):
     times = {"Eve Müller_1234567_assignsubmission_file/lab1_scalar.ipynb": (2026, 3, 1, 22, 0, 0),
              "Bob Smith_1234568_assignsubmission_file_/lab1.ipynb": (2026, 3, 3, 9, 30, 0)}

@@ -21,6 +21,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-heigh
 table { border-collapse: collapse; margin: 0.8em 0; width: 100%; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.5em; text-align: left; vertical-align: top;
          overflow-wrap: anywhere; }
+th, td:nth-child(2), td:nth-child(3) { overflow-wrap: normal; }
 pre { background: #f6f6f6; border: 1px solid #ddd; padding: 0.6em; white-space: pre-wrap;
       overflow-wrap: anywhere; font-size: 0.9em; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }

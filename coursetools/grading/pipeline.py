@@ -7,7 +7,10 @@ notebook or a status (``read``), ``extract`` keeps the definitions (``extract``)
 writes the grading notebooks (``build``), ``execute`` runs them in sandboxed kernels with
 nbval (``execute``), ``score`` compares with the reference run (``score``), and ``write``
 updates the results store and renders the gradebook, the feedback and the report
-(``store``, ``gradebook``, ``feedback``, ``report``, ``outdir``).
+(``store``, ``gradebook``, ``feedback``, ``report``, ``outdir``). With a learning platform's
+download and class list, ``lms`` adds the roster's rows, the late rule, the instructor's
+overrides and the platform's import and feedback files (``roster``, ``late``, ``overrides``,
+``final``, ``exports``, ``feedback_html``).
 
 One bad notebook is one bad row: each per-submission step runs isolated (``_isolated``), so
 whatever a file makes it raise becomes that student's ``grader error`` status and a warning
