@@ -113,7 +113,8 @@ def test_moodle_folders_and_flat_names(tmp_path, name):
     assert eve.submitted == "2026-03-02T09:15:00"                 # the zip member's time
     assert found["1234568"].name == "Bob Smith"
     if name == "moodle_download.txt":
-        assert found["1234568"].other_files == ["Bob Smith_1234568_assignsubmission_file_/notes.txt"]
+        assert found["1234568"].other_files == [
+            "Bob Smith_1234568_assignsubmission_file_/notes.txt"]
         assert found["1234569"].status_text == "not a notebook file (onlinetext.html)"
 
 
@@ -129,7 +130,8 @@ def test_folder_per_student_and_plain_files(tmp_path):
     assert folders["lab1-scalar-eve-mueller"].other_files == ["lab1-scalar-eve-mueller/README.md"]
     plain = rows(make_folder(tmp_path / "p", [p for p, _ in layout("plain.txt")]))
     assert sorted(plain) == ["alice", "bob", "gina"]
-    assert plain["bob"].raw == NOTEBOOK and plain["gina"].status_text == "not a notebook file (gina.py)"
+    assert plain["bob"].raw == NOTEBOOK
+    assert plain["gina"].status_text == "not a notebook file (gina.py)"
     assert plain["bob"].submitted == ""                          # a folder carries no hand-in time
 
 
@@ -154,7 +156,8 @@ def test_a_wrapping_folder_is_looked_through(tmp_path):
 
 
 def test_unicode_names_are_normalised_and_dos_encoded_zip_names_decoded(tmp_path):
-    decomposed = unicodedata.normalize("NFD", "Eve Müller_1234567_assignsubmission_file/lab1.ipynb")
+    decomposed = unicodedata.normalize("NFD",
+                                       "Eve Müller_1234567_assignsubmission_file/lab1.ipynb")
     target = tmp_path / "nfd.zip"
     with zipfile.ZipFile(target, "w") as archive:
         archive.writestr(decomposed, NOTEBOOK)

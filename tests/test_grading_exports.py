@@ -111,7 +111,8 @@ def test_moodle_feedback_zip_layout():
     results.students["S1009"] = Submission(student="S1009")            # missing: no folder
     archive = zipfile.ZipFile(io.BytesIO(exports.feedback_zip(
         results, {"S1003": "<p>eve</p>", "S1009": "<p>x</p>"}, "moodle")))
-    assert archive.namelist() == ["Eve Müller_1234567_assignfeedback_file_/feedback-lab1_scalar.html"]
+    assert archive.namelist() == [
+        "Eve Müller_1234567_assignfeedback_file_/feedback-lab1_scalar.html"]
 
 
 def test_exports_are_deterministic_and_only_for_the_class_lms():

@@ -12,9 +12,9 @@ Who handed in what comes from the path, as each LMS names it (``identify``):
   Canvas when a file of the same name was uploaded before). Anonymous grading writes
   ``[LATE_]anon_<id>_fileid_original``; a text entry or a URL is ``name_userid_text.html`` /
   ``name_userid_link.html``.
-- Moodle "Download all submissions": a folder per student ``Full Name_participantid_assignsubmission_file``
-  (older versions end it with ``_``), or, without folders, files
-  ``Full Name_participantid_assignsubmission_file_original``.
+- Moodle "Download all submissions": a folder per student
+  ``Full Name_participantid_assignsubmission_file`` (older versions end it with ``_``), or,
+  without folders, files ``Full Name_participantid_assignsubmission_file_original``.
 - a folder per student (GitHub Classroom, your own): ``alice/lab1.ipynb``;
 - Gradescope "Export Submissions": a folder ``submission_<id>`` per submission and a
   ``submission_metadata.yml`` that names its submitters (``:name:``, ``:sid:``, ``:email:``) and
@@ -50,10 +50,12 @@ IGNORED = {".DS_Store", "Thumbs.db", "desktop.ini"}
 MAX_ZIP_BYTES = 2 * 2**30
 MAX_FILE_BYTES = 64 * 2**20
 
-CANVAS = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<user>\d+)_(?P<file>\d+)_(?P<original>.+)$")
+CANVAS = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<user>\d+)_(?P<file>\d+)_"
+                    r"(?P<original>.+)$")
 CANVAS_ANONYMOUS = re.compile(
     r"^(?:(?P<late>LATE)_)?(?P<user>anon_[A-Za-z0-9]+)_(?P<file>\d+)_(?P<original>.+)$")
-CANVAS_TEXT = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<user>\d+)_(?P<kind>text|link)\.html$")
+CANVAS_TEXT = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<user>\d+)_"
+                         r"(?P<kind>text|link)\.html$")
 MOODLE = re.compile(r"^(?P<name>[^_]+)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)"
                     r"(?:_(?P<original>.*))?$")
 ATTEMPT = re.compile(r"^(?P<stem>.+)-(?P<number>\d+)$")

@@ -98,7 +98,8 @@ def parse_deadline(text: str | None) -> datetime.datetime | None:
         day = datetime.datetime.strptime(text, "%Y-%m-%d")
     except ValueError:
         raise ValueError(f"deadline {text!r}: write YYYY-MM-DD or YYYY-MM-DDTHH:MM, in the "
-                         "time zone of the LMS that made the zip (its times carry no zone)") from None
+                         "time zone of the LMS that made the zip (its times carry no "
+                         "zone)") from None
     return day.replace(hour=23, minute=59, second=59)
 
 

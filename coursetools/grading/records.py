@@ -133,7 +133,7 @@ class Submission:
     notes: list[str] = dataclasses.field(default_factory=list)
     key: str | None = None            # its grading notebook's name (None: not executed)
     tests: list[TestResult] = dataclasses.field(default_factory=list)
-    # From the LMS (roster, file names, late work, overrides; see ``collect``, ``roster``, ``final``)
+    # From the LMS: roster, file names, late work, overrides (``collect``, ``roster``, ``final``)
     late: bool = False                # the LMS marked it late (Canvas ``LATE``)
     submitted: str = ""               # when it was handed in (ISO time from the export), if known
     lms: dict = dataclasses.field(default_factory=dict)     # scheme, ids, prefix of its LMS name

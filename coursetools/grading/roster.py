@@ -79,7 +79,7 @@ class Roster:
 
 
 def normal_name(text: str) -> str:
-    """A name for matching: NFC, case-folded, letters and digits only ("Müller, Eve" -> "müllereve")."""
+    """A name to match: NFC, case-folded, letters and digits only ("Müller, Eve": "müllereve")."""
     return "".join(c for c in unicodedata.normalize("NFC", str(text)).casefold() if c.isalnum())
 
 
