@@ -83,8 +83,9 @@ def test_moodle_csv_without_roster_warns_that_moodle_cannot_match():
     results.students["1234567"] = Submission(student="1234567", name="Eve Müller",
                                              lms={"scheme": "moodle", "user": "1234567",
                                                   "prefix": "Eve Müller_1234567"})
+    results.students["1234567"].name = "=HYPERLINK(x) Müller"
     text, warnings = exports.moodle_csv(results)
-    assert table(text)[1] == ["Eve", "Müller", "", "", "0"]
+    assert table(text)[1] == ["'=HYPERLINK(x)", "Müller", "", "", "0"]  # never a formula
     assert "neither an e-mail address nor an ID number" in warnings[0]
 
 

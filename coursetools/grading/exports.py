@@ -19,10 +19,12 @@ Written next to ``grades.csv`` when the class came from that LMS (its roster, or
   ``<Full Name>_<participant id>_assignfeedback_file_`` per student holding
   ``feedback-<lab>.html``.
 
-A row that is ``missing`` gets an empty grade (the import then leaves the LMS's cell as it is);
-a row ``not on roster`` is left out (say so to the instructor). Feedback can only go back to
-students whose file carries the LMS's ids (Canvas's anonymous names carry none). Zips are built
-in memory with a fixed date, so the same results give the same bytes.
+A row that is ``missing`` gets an empty grade (the import then leaves the LMS's cell as it
+is); a row ``not on roster`` is left out (say so to the instructor). Text that a spreadsheet
+would run as a formula is prefixed with ``'``, as in ``grades.csv`` (names come from profiles
+that students may edit). Feedback can only go back to students whose file carries the LMS's
+ids (Canvas's anonymous names carry none). Zips are built in memory with a fixed date, so the
+same results give the same bytes.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ import re
 import zipfile
 
 from coursetools.grading import roster as rostermod
-from coursetools.grading.gradebook import fmt
+from coursetools.grading.gradebook import fmt, safe_cell
 from coursetools.grading.records import Status, Submission
 from coursetools.grading.store import Store
 
@@ -97,7 +99,7 @@ def canvas_csv(store: Store) -> tuple[str, list[str]]:
             skipped.append(sub.student)
             continue
         fields = fields or {"Student": sub.name, "ID": user}
-        rows.append([fields.get(c, "") for c in CANVAS_COLUMNS] + [_grade(sub)])
+        rows.append([safe_cell(fields.get(c, "")) for c in CANVAS_COLUMNS] + [_grade(sub)])
     warnings = [f"canvas.csv leaves out {len(skipped)} row(s) not on the roster or without a "
                 f"Canvas user id: {', '.join(skipped)}"] if skipped else []
     return _csv([*CANVAS_COLUMNS, assignment(store)], rows), warnings
@@ -121,7 +123,7 @@ def moodle_csv(store: Store) -> tuple[str, list[str]]:
                                                                or sub.name)
         if not (fields.get("Email address") or fields.get("ID number")):
             unmatched.append(sub.student)
-        rows.append([fields.get(c, "") for c in MOODLE_COLUMNS] + [_grade(sub)])
+        rows.append([safe_cell(fields.get(c, "")) for c in MOODLE_COLUMNS] + [_grade(sub)])
     warnings = []
     if skipped:
         warnings.append(f"moodle.csv leaves out {len(skipped)} row(s) not on the roster: "
