@@ -1,4 +1,7 @@
-"""``coursetools grade`` and ``coursetools merge``: the command lines of the grader.
+"""``coursetools grade``, ``merge`` and ``render``: the command lines of the grader.
+
+``render`` rewrites a results folder from its results.json (after editing overrides.csv, or to
+change the late rule) without executing anything.
 
 Exit status 0 when the batch ran, whatever the students' notebooks did; 2 when grading itself
 cannot run (unknown lab, missing folder, no sandbox, an instructor notebook that fails its own
@@ -85,8 +88,9 @@ def _add_lms_options(parser, roster: bool = True) -> None:
                                  "roster, or any CSV with an id and a name column; every "
                                  "student on it gets a row (missing: nothing handed in)")
     parser.add_argument("--deadline", default=None,
-                        help="YYYY-MM-DD[THH:MM], in the LMS's time zone: hand-ins whose zip "
-                             "time is later are late")
+                        help="YYYY-MM-DD[THH:MM], in the LMS's time zone: hand-ins whose "
+                             "recorded time (Gradescope's, a Moodle worksheet's, else the zip's; "
+                             "not Canvas's) is later are late")
     parser.add_argument("--late-penalty", default=None,
                         help="penalty rule for late rows, e.g. 10%%/day,max=50%% or 2/day,max=6 "
                              "(per started day), 20%% or 5 (once), none")
