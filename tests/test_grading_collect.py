@@ -138,13 +138,16 @@ def test_folder_per_student_and_plain_files(tmp_path):
 def test_gradescope_export_is_read_with_its_metadata(tmp_path):
     collected = collect.collect(make_zip(tmp_path / "g.zip", layout("gradescope_download.txt")))
     found = {s.student: s for s in collected.submissions}
-    assert sorted(found) == ["S1001", "S1003"]
+    assert sorted(found) == ["S1001", "S1003", "S1004"]
     eve = found["S1003"]
     assert (eve.name, eve.submitted, eve.source) == (
         "Eve Müller", "2026-03-01T21:48:05", "submission_51234567/lab1_scalar.ipynb")
-    assert any("also handed in for: S1004" in note for note in found["S1001"].notes)
-    assert collected.warnings == ["submission_51234568: a group submission of S1001 and S1004; "
-                                  "only S1001 gets the row"]
+    bob, ann = found["S1001"], found["S1004"]
+    assert "A group submission, also for: Ann Ng." in bob.notes and bob.raw == NOTEBOOK
+    # Ann's row: the group's file, graded once (with Bob's), her own name.
+    assert (ann.name, ann.source, ann.raw, ann.lms["group_of"]) == (
+        "Ann Ng", bob.source, None, "S1001")
+    assert collected.warnings == []
 
 
 def test_a_wrapping_folder_is_looked_through(tmp_path):

@@ -44,7 +44,9 @@ def build_zip(name: str, target: Path, times: dict[str, tuple] | None = None) ->
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, what in layout(name):
             when = (times or {}).get(path, (2026, 3, 1, 12, 0, 0))
-            archive.writestr(zipfile.ZipInfo(path, date_time=when), CONTENT[what]())
+            data = (FILES / what[5:]).read_bytes() if what.startswith("file ") else \
+                CONTENT[what]()
+            archive.writestr(zipfile.ZipInfo(path, date_time=when), data)
     return target
 
 
@@ -202,6 +204,22 @@ def test_moodle_download_with_participants_deadline_and_exports(tmp_path):
     assert not (out / "canvas.csv").exists()
     feedback = (out / "feedback" / "S1001.md").read_text(encoding="utf-8")
     assert "handed in 2026-03-03 09:30:00" in feedback and "-4 points (2 started days" in feedback
+
+
+def test_gradescope_group_submission_gives_every_member_the_grade(tmp_path):
+    download = build_zip("gradescope_download.txt", tmp_path / "assignment_7301_export.zip")
+    out = tmp_path / "results"
+    run = grade("--submissions", download, "--out", out, "--roster",
+                FILES / "moodle_participants.csv", "--deadline", "2026-03-01T23:59")
+    assert run.returncode == 0, run.stderr
+    rows = by_student(out)
+    assert {s: (r["name"], r["points"], r["late"]) for s, r in rows.items()} == {
+        "S1003": ("Eve Müller", "20", ""),
+        "S1001": ("Bob Smith", "12", "yes"),                     # Gradescope's time: late
+        "ann.ng@example.edu": ("Ann Ng", "12", "yes"),           # Bob's group, matched by name
+    }
+    feedback = (out / "feedback" / "ann.ng@example.edu.md").read_text(encoding="utf-8")
+    assert "Graded from the group submission handed in by Bob Smith." in feedback
 
 
 def test_unusable_roster_or_rule_stops_before_grading(tmp_path):

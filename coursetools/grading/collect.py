@@ -18,8 +18,8 @@ Who handed in what comes from the path, as each LMS names it (``identify``):
 - a folder per student (GitHub Classroom, your own): ``alice/lab1.ipynb``;
 - Gradescope "Export Submissions": a folder ``submission_<id>`` per submission and a
   ``submission_metadata.yml`` that names its submitters (``:name:``, ``:sid:``, ``:email:``) and
-  its time (``:created_at:``); the first submitter's SID (else e-mail, else name) is the id, and
-  the other members of a group submission are named in a note;
+  its time (``:created_at:``); a submitter's SID (else e-mail, else name) is the id, and each
+  member of a group submission gets a row (graded once, from the same file);
 - one file per student at the top: ``alice.ipynb``.
 
 A folder that wraps the whole download (``lab1 submissions/...``) is looked through. Names are
@@ -86,7 +86,7 @@ class Claim:
     user: str = ""             # the LMS's id of the student (Canvas user, Moodle participant)
     prefix: str = ""           # the LMS's prefix of the name (for its bulk feedback upload)
     submitted: str = ""        # the hand-in time the LMS recorded (ISO), if it says
-    group: tuple[str, ...] = ()  # the other members of a group submission
+    group: tuple[tuple[str, str], ...] = ()  # the other members of a group: (id, name)
     off_roster: bool = False   # set by a roster that knows nobody of that id or name
     why: str = ""              # ... and why, when several roster students would fit
 
@@ -223,13 +223,13 @@ def _gradescope(files: list[File], warnings: list[str]) -> tuple[list[File], dic
             people = [p for p in info.get(":submitters") or [] if isinstance(p, dict)]
             ids = [str(p.get(":sid") or p.get(":email") or p.get(":name") or folder)
                    for p in people] or [str(folder)]
+            names = [str(p.get(":name") or "") for p in people] or [""]
             when = info.get(":created_at")
             if isinstance(when, datetime.datetime):
                 when = when.replace(tzinfo=None, microsecond=0).isoformat()
-            claims[str(folder)] = Claim(ids[0], str(people[0].get(":name") or "") if people
-                                        else "", "gradescope", user=ids[0],
+            claims[str(folder)] = Claim(ids[0], names[0], "gradescope", user=ids[0],
                                         submitted=str(when or "")[:19].replace(" ", "T"),
-                                        group=tuple(ids[1:]))
+                                        group=tuple(zip(ids[1:], names[1:])))
     except (yaml.YAMLError, UnicodeDecodeError, AttributeError, TypeError) as error:
         warnings.append(f"{GRADESCOPE_METADATA}: not read ({type(error).__name__}); the "
                         "submission folders keep their names")
@@ -281,8 +281,9 @@ def _submission(key: str, entries: list[tuple[Claim, File]]) -> Submission:
     if claim.off_roster:
         sub.flag(Status.NOT_ON_ROSTER, claim.why)
     if claim.group:
-        sub.notes.append("A group submission, also handed in for: " + ", ".join(claim.group)
-                         + " (their rows are not filled in: give them this grade).")
+        sub.lms["group"] = [list(member) for member in claim.group]
+        sub.notes.append("A group submission, also for: "
+                         + ", ".join(name or member for member, name in claim.group) + ".")
     label = claim.original or chosen.path.name
     if chosen.problem:
         sub.flag(Status.NOT_A_NOTEBOOK_FILE, f"({chosen.problem})")
@@ -321,14 +322,34 @@ def collect(submissions: Path,
         claim = identify(file)
         if claim.scheme == "folder" and claim.key in gradescope:
             claim = dataclasses.replace(gradescope[claim.key], original=claim.original)
-            note = (f"{file.path.parts[0]}: a group submission of {claim.key} and "
-                    f"{', '.join(claim.group)}; only {claim.key} gets the row")
-            if claim.group and note not in warnings:
-                warnings.append(note)
         if resolve is not None:
             claim = resolve(claim)
         folded = _nfc(claim.key).casefold()
         keys.setdefault(folded, claim.key)
         groups.setdefault(folded, []).append((claim, file))
     result = [_submission(keys[k], groups[k]) for k in sorted(groups)]
+    result += _members(result, set(groups), resolve)
     return Collected(result, warnings)
+
+
+def _members(leaders: list[Submission], handed_in: set[str], resolve) -> list[Submission]:
+    """A row for each other member of a group submission (``lms.share_group_results`` fills
+    in its tests once the group's file is graded); a member who handed in a file of their own
+    keeps that."""
+    rows = []
+    for leader in leaders:
+        for member, name in leader.lms.get("group", []):
+            claim = Claim(member, name, "gradescope", user=member)
+            if resolve is not None:
+                claim = resolve(claim)
+            if _nfc(claim.key).casefold() in handed_in:
+                continue
+            handed_in.add(_nfc(claim.key).casefold())
+            row = Submission(student=claim.key, name=claim.name, source=leader.source,
+                             submitted=leader.submitted, late=leader.late,
+                             lms={"scheme": "gradescope", "user": member,
+                                  "group_of": leader.student})
+            if claim.off_roster:
+                row.flag(Status.NOT_ON_ROSTER, claim.why)
+            rows.append(row)
+    return rows

@@ -13,13 +13,14 @@
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from pathlib import Path
 
 from coursetools.grading import exports, feedback_html, final, late, outdir, overrides
 from coursetools.grading import roster as rostermod
-from coursetools.grading.records import Submission
+from coursetools.grading.records import Status, Submission
 from coursetools.grading.store import Store
 
 
@@ -102,6 +103,21 @@ def settings(out: Path, roster: Path | None = None, deadline: str | None = None,
     tests = {t["test"]: t["points"] for t in stored.get("tests", [])}
     check_overrides(out, tests, sum(tests.values()) if tests else float("inf"))
     return found
+
+
+def share_group_results(subs: list[Submission]) -> None:
+    """Every member row of a group submission gets the results of the group's graded file."""
+    by_id = {sub.student: sub for sub in subs}
+    for sub in subs:
+        leader = by_id.get(sub.lms.get("group_of", ""))
+        if leader is None:
+            continue
+        own = [s for s in sub.statuses if s.status is Status.NOT_ON_ROSTER]
+        sub.statuses = own + [s for s in leader.statuses if s.status is not Status.NOT_ON_ROSTER]
+        sub.tests, sub.key = copy.deepcopy(leader.tests), leader.key
+        sub.notes = [f"Graded from the group submission handed in by "
+                     f"{leader.name or leader.student}."] + list(leader.notes)
+        sub.other_files = list(leader.other_files)
 
 
 def check_overrides(out: Path, tests: dict[str, float], max_points: float) -> None:

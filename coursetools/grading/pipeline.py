@@ -243,7 +243,8 @@ def grade(options: Options) -> Outcome:
         raise GradingError(str(error)) from None
     collected = collect.collect(options.submissions, settings.resolve)
     warnings = list(collected.warnings)
-    subs = [s for s in collected.submissions if in_shard(s.student, options.shard)]
+    subs = [s for s in collected.submissions    # a group's members go with its graded file
+            if in_shard(s.lms.get("group_of", s.student), options.shard)]
     subs = settings.rows(subs, keep=lambda student: in_shard(student, options.shard))
     seed, seed_source = _seed(options, lab)
     work = Path(tempfile.mkdtemp(prefix="ct-"))
@@ -259,6 +260,7 @@ def grade(options: Options) -> Outcome:
             sub.raw = None
         results = _execute(options, lab, prepared, seed, work)
         refs = _score_all(lab, subs, results, warnings)
+        lms.share_group_results(subs)
     finally:
         if options.keep_work:
             kept = Path(options.out) / "work"
