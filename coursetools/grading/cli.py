@@ -1,4 +1,7 @@
-"""``coursetools grade`` and ``coursetools merge``: the command lines of the grader.
+"""``coursetools grade``, ``merge`` and ``render``: the command lines of the grader.
+
+``render`` rewrites a results folder from its results.json (after editing overrides.csv, or to
+change the late rule) without executing anything.
 
 Exit status 0 when the batch ran, whatever the students' notebooks did; 2 when grading itself
 cannot run (unknown lab, missing folder, no sandbox, an instructor notebook that fails its own
@@ -56,6 +59,7 @@ def add_parsers(commands) -> None:
     parser.add_argument("--keep-work", action="store_true",
                         help="keep the grading notebooks and the pytest log in OUT/work")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
+    _add_lms_options(parser)
     parser.set_defaults(run=run)
 
     merge = commands.add_parser("merge", help="combine results folders (shards) into one",
@@ -64,6 +68,35 @@ def add_parsers(commands) -> None:
     merge.add_argument("folders", nargs="+", type=Path, help="results folders to merge")
     merge.add_argument("--out", required=True, type=Path, help="folder for the merged results")
     merge.set_defaults(run=run_merge)
+
+    again = commands.add_parser(
+        "render", help="apply OUT/overrides.csv and rewrite OUT's files, without grading",
+        description="Render every output of a results folder again from its results.json: "
+                    "after editing overrides.csv, or to change the late-penalty rule, deadline "
+                    "or LMS assignment name. No notebook is executed.")
+    again.add_argument("--out", required=True, type=Path, help="the results folder")
+    _add_lms_options(again, roster=False)
+    again.set_defaults(run=run_render)
+
+
+def _add_lms_options(parser, roster: bool = True) -> None:
+    """The options of issue 13 (LMS): each is kept in results.json until given again."""
+    if roster:
+        parser.add_argument("--roster", type=Path, default=None,
+                            help="class list CSV: a Canvas gradebook export, a Moodle "
+                                 "participants export or grading worksheet, a GitHub Classroom "
+                                 "roster, or any CSV with an id and a name column; every "
+                                 "student on it gets a row (missing: nothing handed in)")
+    parser.add_argument("--deadline", default=None,
+                        help="YYYY-MM-DD[THH:MM], in the LMS's time zone: hand-ins whose "
+                             "recorded time (Gradescope's, a Moodle worksheet's, else the zip's; "
+                             "not Canvas's) is later are late")
+    parser.add_argument("--late-penalty", default=None,
+                        help="penalty rule for late rows, e.g. 10%%/day,max=50%% or 2/day,max=6 "
+                             "(per started day), 20%% or 5 (once), none")
+    parser.add_argument("--assignment", default=None,
+                        help="the lab's column name in the LMS gradebook, e.g. 'Lab 1 (4521)' "
+                             "(default: the roster's matching column, else the lab id)")
 
 
 def run(args) -> int:
@@ -77,7 +110,9 @@ def run(args) -> int:
         unsafe_no_sandbox=args.unsafe_no_sandbox, keep_work=args.keep_work,
         progress=not args.quiet,
         budgets=execute.Budgets(cell_seconds=args.timeout, notebook_seconds=args.notebook_timeout,
-                                limits=limits))
+                                limits=limits),
+        roster=args.roster, deadline=args.deadline, late_penalty=args.late_penalty,
+        assignment=args.assignment)
     try:
         outcome = pipeline.grade(options)
     except pipeline.GradingError as error:
@@ -94,9 +129,16 @@ def run(args) -> int:
         print(f"  {sub.student}: {sub.status_text}")
     for warning in outcome.warnings:
         print(f"  warning: {warning}")
-    print(f"results: {args.out / 'grades.csv'}, {args.out / 'feedback'}/, "
-          f"{args.out / 'report.html'}")
+    _print_outputs(args.out)
     return 0
+
+
+def _print_outputs(out: Path) -> None:
+    from coursetools.grading import outdir
+
+    extra = [str(out / name) for name in outdir.LMS_FILES if (out / name).is_file()]
+    print(f"results: {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'report.html'}"
+          + "".join(f", {name}" for name in extra))
 
 
 def run_merge(args) -> int:
@@ -113,7 +155,33 @@ def run_merge(args) -> int:
     runs = "".join((folder / "runs.jsonl").read_text(encoding="utf-8")
                    for folder in args.folders if (folder / "runs.jsonl").is_file())
     outdir.write(args.out, "runs.jsonl", runs)
-    pipeline.render(args.out, merged)
+    try:
+        warnings = pipeline.render(args.out, merged)
+    except ValueError as error:          # overrides.OverridesError
+        print(f"merge: {error}", file=sys.stderr)
+        return 2
     print(f"merged {len(args.folders)} results folders: {len(merged.students)} students of "
           f"{merged.lab} in {args.out}")
+    for warning in warnings:
+        print(f"  warning: {warning}")
+    return 0
+
+
+def run_render(args) -> int:
+    from coursetools.grading import lms, outdir, pipeline, store
+
+    try:
+        outdir.check(args.out)
+        results = store.from_json((args.out / "results.json").read_text(encoding="utf-8"))
+        settings = lms.settings(args.out, None, args.deadline, args.late_penalty,
+                                args.assignment)
+        settings.store_into(results)
+        warnings = pipeline.render(args.out, results)
+    except (OSError, ValueError, outdir.UnsafeOutput, lms.SettingsError) as error:
+        print(f"render: {error}", file=sys.stderr)
+        return 2
+    print(f"rendered {len(results.students)} students of {results.lab} in {args.out}")
+    for warning in warnings:
+        print(f"  warning: {warning}")
+    _print_outputs(args.out)
     return 0

@@ -13,8 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 
-FILES = {"grades.csv", "results.json", "runs.jsonl", "report.html", "overrides.csv",
-         "canvas.csv", "moodle.csv", "feedback.zip"}
+LMS_FILES = ("canvas.csv", "moodle.csv", "feedback-canvas.zip", "feedback-moodle.zip")
+FILES = {"grades.csv", "results.json", "runs.jsonl", "report.html", "overrides.csv", *LMS_FILES}
 FOLDERS = {"feedback": {".md", ".html"}}
 KEEP = {"work"}   # --keep-work leaves the grading notebooks here
 

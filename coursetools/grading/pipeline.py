@@ -7,7 +7,10 @@ notebook or a status (``read``), ``extract`` keeps the definitions (``extract``)
 writes the grading notebooks (``build``), ``execute`` runs them in sandboxed kernels with
 nbval (``execute``), ``score`` compares with the reference run (``score``), and ``write``
 updates the results store and renders the gradebook, the feedback and the report
-(``store``, ``gradebook``, ``feedback``, ``report``, ``outdir``).
+(``store``, ``gradebook``, ``feedback``, ``report``, ``outdir``). With a learning platform's
+download and class list, ``lms`` adds the roster's rows, the late rule, the instructor's
+overrides and the platform's import and feedback files (``roster``, ``late``, ``overrides``,
+``final``, ``exports``, ``feedback_html``).
 
 One bad notebook is one bad row: each per-submission step runs isolated (``_isolated``), so
 whatever a file makes it raise becomes that student's ``grader error`` status and a warning
@@ -26,8 +29,8 @@ from pathlib import Path
 
 from coursetools import cells
 from coursetools.grading import (build, collect, execute, extract, feedback, gradebook,
-                                 instructor, outdir, read, report, runrecord, sandbox, score,
-                                 store as storemod)
+                                 instructor, lms, outdir, overrides, read, report, runrecord,
+                                 sandbox, score, store as storemod)
 from coursetools.grading.records import Status, Submission, safe_name
 from coursetools.kernel import checks
 
@@ -56,6 +59,11 @@ class Options:
     progress: bool = True
     shard: tuple[int, int] | None = None
     root: Path = REPO_ROOT
+    # LMS (issue 13; see ``lms``): None keeps what OUT/results.json has
+    roster: Path | None = None
+    deadline: str | None = None
+    late_penalty: str | None = None
+    assignment: str | None = None
 
 
 @dataclasses.dataclass
@@ -233,9 +241,16 @@ def grade(options: Options) -> Outcome:
         raise GradingError(f"no sandbox: {problem}. Grading runs students' code; without a "
                            "sandbox it could read the tests and change other results. If you "
                            "accept that, pass --unsafe-no-sandbox.")
-    collected = collect.collect(options.submissions)
+    try:
+        settings = lms.settings(options.out, options.roster, options.deadline,
+                                options.late_penalty, options.assignment, options.fresh)
+    except lms.SettingsError as error:
+        raise GradingError(str(error)) from None
+    collected = collect.collect(options.submissions, settings.resolve)
     warnings = list(collected.warnings)
-    subs = [s for s in collected.submissions if in_shard(s.student, options.shard)]
+    subs = [s for s in collected.submissions    # a group's members go with its graded file
+            if in_shard(s.lms.get("group_of", s.student), options.shard)]
+    subs = settings.rows(subs, keep=lambda student: in_shard(student, options.shard))
     seed, seed_source = _seed(options, lab)
     work = Path(tempfile.mkdtemp(prefix="ct-"))
     try:
@@ -250,16 +265,17 @@ def grade(options: Options) -> Outcome:
             sub.raw = None
         results = _execute(options, lab, prepared, seed, work)
         refs = _score_all(lab, subs, results, warnings)
+        lms.share_group_results(subs)
     finally:
         if options.keep_work:
             kept = Path(options.out) / "work"
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(work, kept, ignore=shutil.ignore_patterns("k"))
         shutil.rmtree(work, ignore_errors=True)
-    return _write(options, lab, subs, warnings, seed, seed_source, refs)
+    return _write(options, lab, subs, warnings, seed, seed_source, refs, settings)
 
 
-def _write(options, lab, subs, warnings, seed, seed_source, refs) -> Outcome:
+def _write(options, lab, subs, warnings, seed, seed_source, refs, settings) -> Outcome:
     out = Path(options.out)
     tests = [storemod.TestInfo(t, refs[t].points, refs[t].hidden) for t in lab.test_ids]
     try:
@@ -268,16 +284,23 @@ def _write(options, lab, subs, warnings, seed, seed_source, refs) -> Outcome:
     except ValueError as error:
         raise GradingError(str(error)) from None
     run = runrecord.previous_runs(out) + 1
+    settings.store_into(results)
     results.update(subs, run)
     budgets = dataclasses.asdict(options.budgets)
     entry = runrecord.record(run, lab=lab.lab_id, digest=lab.digest, seed=seed,
                              seed_source=seed_source, sandboxed=not options.unsafe_no_sandbox,
                              budgets=budgets, students=[s.student for s in subs],
                              shard=f"{options.shard[0]}/{options.shard[1]}" if options.shard else None)
+    entry.update(settings.record())
     runs = out / "runs.jsonl"
     existing = runs.read_text(encoding="utf-8") if runs.is_file() and not options.fresh else ""
     outdir.write(out, "runs.jsonl", runrecord.append(out, entry, existing))
-    render(out, results, UNSAFE_WARNING if options.unsafe_no_sandbox else "")
+    try:
+        warnings += render(out, results, UNSAFE_WARNING if options.unsafe_no_sandbox else "")
+    except overrides.OverridesError as error:
+        storemod.save(out, results)
+        raise GradingError(f"{error}\nThe grades are saved in {out / 'results.json'}; fix "
+                           f"overrides.csv, then run: coursetools render --out {out}") from None
     return Outcome(lab=lab, graded=subs, store=results, warnings=warnings, run=run)
 
 
@@ -289,15 +312,21 @@ def feedback_name(student: str) -> str:
     return name
 
 
-def render(out: Path, results: storemod.Store, warning: str = "") -> None:
-    """Write every output of OUT from the results store (grades, feedback, report)."""
+def render(out: Path, results: storemod.Store, warning: str = "") -> list[str]:
+    """Write every output of OUT from the results store (grades, feedback, report, LMS files).
+
+    Applies OUT/overrides.csv and the late rule first (raises overrides.OverridesError);
+    returns warnings for the instructor.
+    """
+    lms_warnings = lms.render(out, results)
     storemod.save(out, results)
     outdir.write(out, "grades.csv", gradebook.render_csv(results))
     pages = {}
     for sub in results.sorted_students():
         name = f"{feedback_name(sub.student)}.md"
         pages[name] = feedback.render(results, sub)
-    outdir.remove_stale(out, "feedback", set(pages))
+    outdir.remove_stale(out, "feedback", set(pages) | {n[:-3] + ".html" for n in pages})
     for name, text in pages.items():
         outdir.write(out, f"feedback/{name}", text)
     outdir.write(out, "report.html", report.render(results, warning))
+    return lms_warnings + lms.write_extras(out, results, feedback_name)

@@ -133,6 +133,14 @@ class Submission:
     notes: list[str] = dataclasses.field(default_factory=list)
     key: str | None = None            # its grading notebook's name (None: not executed)
     tests: list[TestResult] = dataclasses.field(default_factory=list)
+    # From the LMS: roster, file names, late work, overrides (``collect``, ``roster``, ``final``)
+    late: bool = False                # the LMS marked it late (Canvas ``LATE``)
+    submitted: str = ""               # when it was handed in (ISO time from the export), if known
+    lms: dict = dataclasses.field(default_factory=dict)     # scheme, ids, prefix of its LMS name
+    roster: dict = dataclasses.field(default_factory=dict)  # its roster row (for the LMS exports)
+    penalty: float = 0.0              # late penalty in points (rendered from the class's rule)
+    final: float | None = None        # points after overrides and penalty (None: not rendered yet)
+    adjustments: list[dict] = dataclasses.field(default_factory=list)  # what changed the points
 
     def flag(self, status: Status, detail: str = "") -> None:
         note = StatusNote(status, detail)
@@ -146,6 +154,11 @@ class Submission:
     @property
     def points(self) -> float:
         return sum(t.earned for t in self.tests)
+
+    @property
+    def final_points(self) -> float:
+        """The points that count: after overrides and the late penalty, once rendered."""
+        return self.points if self.final is None else self.final
 
 
 def safe_name(text: str) -> str:

@@ -3,8 +3,12 @@
 It answers the instructor's questions after a batch: how are the scores spread (a histogram),
 which submissions need a look (statuses), which tests failed most, and which *mistakes* the
 class made (the mistake codes of ``diagnose``: a missing ReLU mask, a factor 2, a flipped sign):
-for each test and each code, how many students hit it. The page opens offline; everything that
-comes from a student (ids, statuses) is HTML-escaped.
+for each test and each code, how many students hit it and who, in an expandable ``<details>``
+list of names, so the instructor can write to everyone with the sign error. Late rows and the
+instructor's overrides are marked in the table of submissions, and the overrides are listed
+with their reasons. Rows are sorted by name, case-insensitively. The page fits a 1300 px wide
+screen without scrolling sideways (tables wrap their text; a test's mistakes are one cell).
+It opens offline; everything that comes from a student (ids, names, statuses) is HTML-escaped.
 """
 from __future__ import annotations
 
@@ -17,13 +21,19 @@ from coursetools.grading.score import mistake_text
 from coursetools.grading.store import Store
 
 CSS = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 75em; padding: 0 1em;
+       color: #222; }
+table { border-collapse: collapse; margin: 1em 0; max-width: 100%; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; vertical-align: top;
+         overflow-wrap: anywhere; }
+details { margin: 0.1em 0; }
+td details { display: inline-block; margin-right: 1.2em; vertical-align: top; }
+summary { cursor: pointer; white-space: nowrap; }
+svg { max-width: 100%; height: auto; }
+th, th:first-child, td:first-child { text-align: left; }
 td.zero { color: #aaa; }
+th, td.short, td.number { white-space: nowrap; overflow-wrap: normal; }
 td.text { text-align: left; }
-div.wide { overflow-x: auto; }
 caption { text-align: left; font-weight: bold; margin-bottom: 0.3em; }
 .note { color: #555; }
 .warning { color: #a00; }
@@ -72,24 +82,50 @@ def histogram_svg(scores: list[float], max_points: float, width=640, height=300)
     return "\n".join(parts)
 
 
+class Raw(str):
+    """A table cell that is already HTML (built here from escaped parts)."""
+
+
 def _table(caption, header, rows) -> str:
-    out = [f"<div class='wide'><table><caption>{html.escape(caption)}</caption><tr>"
+    out = [f"<table><caption>{html.escape(caption)}</caption><tr>"
            + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>"]
     for row in rows:
         cells = []
         for value in row:
-            css = ' class="zero"' if value == 0 else (' class="text"' if isinstance(value, str)
-                                                       else "")
-            cells.append(f"<td{css}>{html.escape(str(value))}</td>")
+            if not isinstance(value, str):
+                css = ' class="number zero"' if value == 0 else ' class="number"'
+            elif isinstance(value, Raw) or len(value) > 16 or " " in value:
+                css = ' class="text"'               # long student text may wrap anywhere
+            else:
+                css = ' class="text short"'
+            shown = value if isinstance(value, Raw) else html.escape(str(value))
+            cells.append(f"<td{css}>{shown}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table></div>")
+    out.append("</table>")
     return "\n".join(out)
+
+
+def _label(sub) -> str:
+    return f"{sub.name} ({sub.student})" if sub.name and sub.name != sub.student else sub.student
+
+
+def _by_name(subs):
+    return sorted(subs, key=lambda s: ((s.name or s.student).casefold(), s.student.casefold(),
+                                       s.student))
+
+
+def who(label: str, subs) -> Raw:
+    """``label`` that opens on the sorted names of ``subs``."""
+    if not subs:
+        return Raw("")
+    names = ", ".join(html.escape(_label(s)) for s in _by_name(subs))
+    return Raw(f"<details><summary>{html.escape(label)}</summary>{names}</details>")
 
 
 def render(store: Store, warning: str = "") -> str:
     """The report page; ``warning`` (e.g. grading without a sandbox) becomes its first line."""
-    subs = store.sorted_students()
-    scores = [s.points for s in subs]
+    subs = _by_name(store.students.values())
+    scores = [s.final_points for s in subs]
     executed = [s for s in subs if s.key is not None]
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>Class report: {html.escape(store.lab)}</title><style>{CSS}</style>"
@@ -104,35 +140,66 @@ def render(store: Store, warning: str = "") -> str:
     else:
         parts.append("<p>No submissions.</p>")
     parts.append(histogram_svg(scores, store.max_points))
-    statuses = collections.Counter(s.text for sub in subs for s in sub.statuses)
-    statuses["ok"] += sum(1 for sub in subs if not sub.statuses)
+    statuses = collections.defaultdict(list)
+    for sub in subs:
+        for note in sub.statuses or [None]:
+            statuses[note.text if note else "ok"].append(sub)
     parts.append(_table("Statuses (a submission can have several)", ["status", "submissions"],
-                        sorted(statuses.items(), key=lambda item: (-item[1], item[0]))))
+                        [[status, who(str(len(rows)), rows)] for status, rows in
+                         sorted(statuses.items(), key=lambda i: (-len(i[1]), i[0]))]))
     parts += _mistake_tables(store, executed)
-    parts.append(_table("Submissions", ["student", "name", "points", "status"],
-                        [[s.student, s.name, fmt(s.points), s.status_text] for s in subs]))
+    parts += _lms_tables(store, subs)
+    parts.append(_table("Submissions (✎: corrected by an override)",
+                        ["student", "name", "points", "late", "✎", "status"],
+                        [[s.student, s.name, fmt(s.final_points),
+                          fmt(s.late_days) if s.late_days else "",
+                          "✎" if _overridden(s) else "", s.status_text] for s in subs]))
     parts.append("<p class='note'>Generated by <code>coursetools grade</code>.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
+def _overridden(sub) -> bool:
+    return any(c["what"] != "penalty" or c["target"] != "late" for c in sub.adjustments)
+
+
+def _lms_tables(store: Store, subs) -> list[str]:
+    parts = []
+    late = [s for s in subs if s.late_days > 0]
+    if late or store.late_penalty or store.deadline:
+        rule = store.late_penalty or "none"
+        parts.append(f"<div><p>Late: {len(late)} submissions (deadline "
+                     f"{html.escape(store.deadline or 'not given')}, penalty rule "
+                     f"<code>{html.escape(rule)}</code>).</p>{who('who', late)}</div>")
+    changes = [(s, c) for s in subs for c in s.adjustments
+               if c["what"] != "penalty" or c["target"] != "late"]
+    if changes:
+        parts.append(_table("Overrides (overrides.csv)", ["student", "what", "before", "after",
+                                                          "reason"],
+                            [[_label(s), c["target"], fmt(c["before"]), fmt(c["after"]),
+                              c["reason"]] for s, c in changes]))
+    return parts
+
+
 def _mistake_tables(store: Store, executed) -> list[str]:
-    tests = [t.test for t in store.tests]
-    per_test = {t: collections.Counter() for t in tests}
-    students_per_code = collections.defaultdict(set)
-    passed = collections.Counter()
+    per_test = {t.test: collections.defaultdict(list) for t in store.tests}
+    students_per_code = collections.defaultdict(list)
+    passed, failed = collections.defaultdict(list), collections.defaultdict(list)
     for sub in executed:
         for test in sub.tests:
-            if test.passed:
-                passed[test.test] += 1
+            (passed if test.passed else failed)[test.test].append(sub)
             for code in test.codes:
-                per_test[test.test][code] += 1
-                students_per_code[code].add(sub.student)
+                per_test[test.test][code].append(sub)
+                if sub not in students_per_code[code]:
+                    students_per_code[code].append(sub)
     codes = sorted(students_per_code, key=lambda c: (-len(students_per_code[c]), c))
-    rows = [[t.test, "hidden" if t.hidden else "visible", passed[t.test],
-             len(executed) - passed[t.test]] + [per_test[t.test][c] for c in codes]
+    rows = [[t.test, "hidden" if t.hidden else "visible", len(passed[t.test]),
+             who(str(len(failed[t.test])), failed[t.test]) if failed[t.test] else 0,
+             Raw("".join(who(f"{c}: {len(per_test[t.test][c])}", per_test[t.test][c])
+                         for c in codes if per_test[t.test][c]))]
             for t in store.tests]
-    return [_table("Tests: students who passed, failed, and hit each mistake code",
-                   ["test", "kind", "passed", "failed", *codes], rows),
+    return [_table("Tests: students who passed, failed, and hit each mistake code (open a "
+                   "line for the names)", ["test", "kind", "passed", "failed", "mistakes"], rows),
             _table("Mistake codes", ["code", "meaning", "students"],
-                   [[c, mistake_text(c), len(students_per_code[c])] for c in codes])]
+                   [[c, mistake_text(c), who(str(len(students_per_code[c])),
+                                             students_per_code[c])] for c in codes])]

@@ -32,6 +32,13 @@ class Store:
     tests: list[TestInfo]
     students: dict[str, Submission] = dataclasses.field(default_factory=dict)
     runs: dict[str, int] = dataclasses.field(default_factory=dict)   # student -> run number
+    # The class's LMS settings (issue 13): kept across runs until given again
+    roster: dict | None = None        # roster.Roster.to_dict() of --roster
+    deadline: str = ""                # --deadline
+    late_penalty: str = ""            # --late-penalty, canonical (late.Rule.text)
+    assignment: str = ""              # the lab's column in the LMS gradebook
+
+    LMS_SETTINGS = ("roster", "deadline", "late_penalty", "assignment")
 
     @property
     def max_points(self) -> float:
@@ -39,11 +46,19 @@ class Store:
 
     def update(self, submissions: list[Submission], run: int) -> None:
         for sub in submissions:
+            if _keeps_hand_in(self.students.get(sub.student), sub):
+                continue
             self.students[sub.student] = sub
             self.runs[sub.student] = run
 
     def sorted_students(self) -> list[Submission]:
         return sorted(self.students.values(), key=lambda s: (s.student.casefold(), s.student))
+
+
+def _keeps_hand_in(old: Submission | None, new: Submission) -> bool:
+    """A roster's ``missing`` row never replaces a row graded from a file (a regrade of a few)."""
+    return old is not None and bool(old.source) and not new.source and any(
+        s.status is Status.MISSING for s in new.statuses)
 
 
 def _sub_to_dict(sub: Submission) -> dict:
@@ -62,6 +77,7 @@ def _sub_from_dict(data: dict) -> Submission:
 
 def to_json(store: Store) -> str:
     return json.dumps({"format": FORMAT, "lab": store.lab,
+                       **{name: getattr(store, name) for name in Store.LMS_SETTINGS},
                        "tests": [dataclasses.asdict(t) for t in store.tests],
                        "students": [dict(_sub_to_dict(s), run=store.runs.get(s.student))
                                     for s in store.sorted_students()]},
@@ -72,7 +88,8 @@ def from_json(text: str) -> Store:
     data = json.loads(text)
     if data.get("format") != FORMAT:
         raise ValueError(f"results.json has format {data.get('format')}, expected {FORMAT}")
-    store = Store(lab=data["lab"], tests=[TestInfo(**t) for t in data["tests"]])
+    store = Store(lab=data["lab"], tests=[TestInfo(**t) for t in data["tests"]],
+                  **{name: data[name] for name in Store.LMS_SETTINGS if name in data})
     for row in data["students"]:
         run = row.pop("run", None)
         sub = _sub_from_dict(row)
@@ -106,6 +123,8 @@ def merge(stores: list[Store]) -> Store:
             raise ValueError("the results to merge are of different labs or tests")
         merged.students.update(store.students)
         merged.runs.update(store.runs)
+        for name in Store.LMS_SETTINGS:
+            setattr(merged, name, getattr(store, name) or getattr(merged, name))
     return merged
 
 
