@@ -21,6 +21,8 @@ import pytest
 
 import grading_submissions as subs
 
+pytestmark = pytest.mark.kernel
+
 ROOT = Path(__file__).resolve().parents[1]
 FILES = Path(__file__).parent / "files" / "lms"
 CONTENT = {

@@ -950,6 +950,7 @@ class _LabExecutions:
     """Executions of one lab; subclassed once per lab so xdist's loadscope spreads them."""
     lab = None
 
+    @pytest.mark.kernel
     def test_solution_runs_alone_and_passes_every_test(self, tmp_path):
         """(d) The instructor notebook, alone in an empty folder, runs without any error."""
         nb = solution(self.lab)
@@ -959,6 +960,7 @@ class _LabExecutions:
         total = sum(points_of(nb, ("test", "hidden")).values())
         assert f"Total: {total}/{total} points" in stdout(executed.cells[-1])
 
+    @pytest.mark.kernel
     def test_student_notebook_runs_to_the_end_with_every_test_failed(self, tmp_path):
         """(c) "Run all" of the skeleton reaches the summary and the hand-in check: every graded
         test prints its failure (0 points), and no cell stops with an error."""
@@ -979,6 +981,7 @@ class _LabExecutions:
             assert re.search(rf"^{test}\s+0/{visible[test]}\s", summary, re.M), test
         assert "Ready to hand in? not yet" in stdout(executed.cells[-1])
 
+    @pytest.mark.slow
     def test_mutants_are_caught_in_the_lab_and_in_grading_under_every_seed(self, mutant):
         """(e) A wrong implementation spliced in fails the test named in CAUGHT_BY in the lab,
         and loses points in grading whatever the seed of the varied inputs."""
@@ -999,6 +1002,7 @@ class _LabExecutions:
                 assert any(not t.startswith("hidden_") for t in lost), \
                     "in grading the visible tests vary their inputs too"
 
+    @pytest.mark.slow
     def test_valid_alternatives_pass_in_the_lab_and_in_grading_under_every_seed(self, alternative):
         results = run_graded(self.lab, alternatives_of(self.lab)[alternative])
         failed = {t: r["codes"] for t, r in results.items() if r["status"] != "passed"}
@@ -1011,6 +1015,7 @@ class _LabExecutions:
             assert graded.points == total, (seed, [(t.test, t.codes) for t in graded.tests
                                                    if t.codes])
 
+    @pytest.mark.kernel
     def test_a_mutant_in_a_real_kernel(self, tmp_path):
         """The in-process runs of the mutants behave as a kernel does: one mutant, both ways."""
         nb = splice(graded_only(solution(self.lab)), mutants_of(self.lab)["sign_flipped"])
@@ -1056,6 +1061,7 @@ def test_every_mutant_has_its_catching_test_documented():
 
 
 # ----------------------------------------------------------------------------- grading
+@pytest.mark.slow
 @pytest.mark.parametrize("lab", LABS)
 def test_the_solution_gets_full_marks_in_grading_and_the_skeleton_nothing(lab):
     total = sum(points_of(solution(lab), ("test", "hidden")).values())
@@ -1064,6 +1070,7 @@ def test_the_solution_gets_full_marks_in_grading_and_the_skeleton_nothing(lab):
     assert skeleton.points == 0 and skeleton.status_text == "not attempted"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lab", FUNCTION_LABS)
 def test_one_bug_is_charged_once(lab):
     """A mistake in backward costs backward's tests only: train is graded with the official
