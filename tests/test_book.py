@@ -37,3 +37,13 @@ def test_repository_is_named_once_and_colab_is_on():
     slug, branch = site.repository_slug(ROOT / "_config.yml")
     assert slug.count("/") == 1 and branch
     assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+
+
+def test_appendix_of_prerequisites_closes_the_chapters_and_the_intro_links_it():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    chapters = next(part for part in toc["parts"] if part["caption"] == "Chapters")["chapters"]
+    assert chapters[-1]["file"] == "chapters/appendix_prerequisites"
+    intro = (ROOT / "intro.md").read_text()
+    who = intro.split("**Who it is for.**")[1].split("\n\n")[0]
+    assert "(chapters/appendix_prerequisites.ipynb)" in who, "the intro must link the prerequisites"
+    assert "single-variable" not in who, "the chapters need multivariable calculus"
