@@ -21,6 +21,18 @@ def test_every_toc_entry_has_a_source():
         assert site.source_of(ROOT, docname) is not None, docname
 
 
+def test_every_chapter_is_in_the_toc():
+    listed = set(site.toc_files(ROOT / "_toc.yml"))
+    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+        assert f"chapters/{path.stem}" in listed, f"{path.name} is not in _toc.yml: it would not be built"
+
+
+def test_debugging_chapter_follows_the_jacobian_form():
+    """Debugging backpropagation comes right after the two chapters that derive backpropagation."""
+    files = site.toc_files(ROOT / "_toc.yml")
+    assert files.index("chapters/08_debugging_backprop") == files.index("chapters/04_jacobian_form") + 1
+
+
 def test_solutions_never_in_toc_and_excluded_from_build():
     assert not any(d.startswith("solutions") for d in site.toc_files(ROOT / "_toc.yml"))
     assert CONFIG["only_build_toc_files"] is True

@@ -11,6 +11,8 @@ IDS = [p.name for p in CHAPTERS]
 # MyST syntax renders as raw text in Colab: directives, roles, targets, substitutions.
 MYST_ONLY = re.compile(r"^```\{|^:::\{|\{(ref|numref|doc|eq|math|exercise|solution|dropdown|figure)\}`|^\([\w-]+\)=\s*$|\{\{",
                        re.MULTILINE)
+# A Markdown link [text](target); images ![..](..) are not links.
+LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
 WIDGET = re.compile(r"\binteract(ive)?\(|\bwidgets\.\w+\(|\bdisplay\(.*(Slider|Dropdown|Output)")
 
 
@@ -67,12 +69,8 @@ def test_self_contained_for_colab(path):
     assert not re.search(r"%run|open\(['\"]\.\.?/|%matplotlib widget", code), f"{path.name}: needs repository files"
 
 
-# Chapters revised for the second edition's figure and navigation rules (issues 14 and 15).
-# Add a chapter here once it follows them.
-REVISED = [ROOT / "chapters" / name for name in (
-    "01_learning_as_minimisation.ipynb", "02_computational_graphs.ipynb",
-    "05_initialisation_variance.ipynb", "06_training_in_practice.ipynb",
-    "07_from_scratch_to_frameworks.ipynb", "appendix_prerequisites.ipynb")]
+# Every chapter follows the second edition's figure and navigation rules (issues 14 and 15).
+REVISED = CHAPTERS
 FIGSIZE = re.compile(r"figsize=\(\s*([\d.]+)\s*,")
 SUBPLOTS = re.compile(r"subplots\(\s*(\d+)\s*,\s*(\d+)")
 FONTSIZE = re.compile(r"fontsize=([\d.]+)")
@@ -113,3 +111,30 @@ def test_no_words_only_the_authors_understand():
         text = path.read_text(encoding="utf-8").lower()
         for phrase in ("original lecture", "lecture code", "the seed", "the slides"):
             assert phrase not in text, f"{path.name}: '{phrase}' means nothing to a reader"
+
+
+def _code(path):
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", [p for p in CHAPTERS if p.name[0].isdigit() or p.name == "notation.ipynb"],
+                         ids=lambda p: p.name)
+def test_chapter_ends_with_where_to_go_next(path):
+    nb = nbformat.read(path, as_version=4)
+    last = [c for c in nb.cells if c.cell_type == "markdown"][-1].source
+    assert last.startswith("## Where to go next"), f"{path.name}: the last section is not 'Where to go next'"
+    targets = [target for _, target in LINK.findall(last)]
+    assert any(t.endswith(".ipynb") and not t.startswith("../") for t in targets), \
+        f"{path.name}: 'Where to go next' links no chapter"
+    if path.name[0].isdigit() and path.name[:2] <= "05":
+        assert any(t.startswith("../labs/") for t in targets), f"{path.name}: 'Where to go next' links no lab"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_one_relative_error(path):
+    """Gradient checks use the course's relative error: norms over all entries, divided by the
+    larger norm (never by a sum of norms or entry by entry)."""
+    for match in re.finditer(r"def (rel\w*)\(.*?(?=\ndef |\n\S|\Z)", _code(path), re.DOTALL):
+        body = match.group(0)
+        assert "np.linalg.norm" in body and "max(" in body and "1e-12" in body, \
+            f"{path.name}: {match.group(1)} is not the course's relative error"
