@@ -440,7 +440,8 @@ def _func_name(func):
     return getattr(func, "__name__", type(func).__name__)
 
 
-def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None, vary_keep_sign=()):
+def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None, vary_keep_sign=(),
+          label=None):
     """Call ``func(**args)`` on copies of ``args`` and compare its outputs with ``expect``.
 
     ``outputs`` names the outputs; ``expect`` holds one expected value per output (a lone value
@@ -450,8 +451,11 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None
     (optional) maps mistake codes to this test's own wording of their hint; in record mode it
     travels in the payload as ``"hints"`` (the key is present only when given). Arguments named in
     ``vary_keep_sign`` are varied too, but every entry keeps its sign (see ``_random_same_sign``).
+    ``label`` (optional) is the name shown in messages and sent to the grader instead of
+    ``func.__name__`` (e.g. ``"Value.__mul__"`` for a ``lambda`` that exercises that method).
     """
     outputs = (outputs,) if isinstance(outputs, str) else tuple(outputs)
+    shown = _func_name(func) if label is None else str(label)
     test = _STATE["test"]
     call = _STATE["call"]
     _STATE["call"] = call + 1
@@ -465,7 +469,7 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None
     before = _copy.deepcopy(args)
     passed = _copy.deepcopy(args)
     if _STATE["mode"] == "record":
-        payload = {"test": test, "call": call, "func": _func_name(func),
+        payload = {"test": test, "call": call, "func": shown,
                    "args": {k: encode(v) for k, v in args.items()}, "outputs": None, "error": None,
                    "mutated": [], "rtol": rtol, "atol": atol, "names": list(outputs)}
         if hints:
@@ -474,7 +478,7 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None
             result = func(**passed)
             payload["outputs"] = [encode(v) for v in _split(result, len(outputs))]
         except WrongOutput as error:
-            payload["error"] = f"WrongOutput: {_func_name(func)} returned {error}"
+            payload["error"] = f"WrongOutput: {shown} returned {error}"
         except BaseException as error:  # the student's code may raise anything
             if isinstance(error, KeyboardInterrupt):
                 raise
@@ -491,15 +495,14 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None
     mutated = [k for k in args if _changed(before[k], passed[k])]
     if not mismatches and not mutated:
         return None
-    name = _func_name(func)
-    lines = [f"{name}({', '.join(args)}) is not right yet."]
+    lines = [f"{shown}({', '.join(args)}) is not right yet."]
     codes = []
     for mismatch in mismatches:
         lines.append(mismatch["message"])
         codes += mismatch["codes"]
     if mutated:
         codes.append("mutates_input")
-        lines.append(f"hint [mutates_input]: {name} changed its argument(s) {', '.join(mutated)} in "
+        lines.append(f"hint [mutates_input]: {shown} changed its argument(s) {', '.join(mutated)} in "
                      "place; the caller's arrays must stay as they were: work on copies "
                      "(w1 = w1.copy()) or write w1 = w1 - ... instead of w1 -= ...")
     _STATE["codes"] = codes
