@@ -336,6 +336,16 @@ def test_a_test_may_word_its_hints_itself(capsys):
     assert "hints" not in record("n", lambda: checks.check(lambda u: u, dict(u=G), G, "grad_u"))[0]
 
 
+
+def test_a_label_names_a_lambda_in_messages_and_for_the_grader():
+    with pytest.raises(AssertionError, match=r"^Value\.__mul__\(a\) is not right yet"):
+        with checks.graded("t", points=1):
+            checks.check(lambda a: 2 * a, dict(a=1.5), 4.0, "f", label="Value.__mul__")
+    calls = record("n", lambda: checks.check(lambda a: 2 * a, dict(a=1.5), None, "f",
+                                             vary=("a",), label="Value.__mul__"))
+    assert calls[0]["func"] == "Value.__mul__"
+    assert record("n", lambda: checks.check(forward, ARGS, None, NAMES))[0]["func"] == "forward"
+
 # ----------------------------------------------------------------------------- method
 class Affine:
     """A layer of the labs' contract: W (n_in, n_out), b (1, n_out), forward stores x."""
@@ -550,13 +560,14 @@ def test_ready_to_hand_in_finds_the_skeleton_and_missing_names(capsys, monkeypat
                         "def backward(x):\n    return x\n")
     inlined = sys.modules[cells.MODULE]      # the helper cell's own copy of this module
     monkeypatch.setattr(inlined, "_user_namespace", lambda: namespace)
-    assert namespace["ready_to_hand_in"]() is False
+    namespace["ready_to_hand_in"]()
     out = capsys.readouterr().out
+    assert "Ready to hand in? not yet" in out
     assert "not defined: train" in out and "still the skeleton" in out and "forward" in out
     assert "Download .ipynb" in out
     exec("def forward(x):\n    return x\ndef train(x):\n    return x\n"
          "with graded('t', points=1):\n    check(forward, dict(x=1.0), 1.0, 'y')", namespace)
-    assert namespace["ready_to_hand_in"]() is True
+    namespace["ready_to_hand_in"]()
     assert "Ready to hand in? yes" in capsys.readouterr().out
 
 

@@ -27,10 +27,14 @@ from coursetools import cells, markers, student_labs
 from coursetools.grading import extract
 from tests.conftest import ROOT
 
-LABS = ["lab1_scalar", "lab2_vector", "lab3_minibatch", "lab4_xor", "lab5_softmax"]
+LABS = ["lab1_scalar", "lab2_vector", "lab3_minibatch", "lab4_xor", "lab5_softmax",
+        "lab6_autograd"]
 FUNCTION_LABS = LABS[:3]     # the labs whose contract is four functions (the others: classes)
 POINTS = re.compile(r"""with\s+graded\(\s*["']([^"']+)["']\s*,\s*points\s*=\s*(\d+)""")
 ALLOWED_IMPORTS = {"numpy", "matplotlib"}
+# Allowed only inside `try:` with an `except ImportError` (lab 6 compares with PyTorch where it
+# is installed, as in Colab, and says so where it is not).
+OPTIONAL_IMPORTS = {"torch"}
 SEEDS = ["s1", "s2", "s3", "s4", "s5"]      # grading must not depend on the luck of a draw
 
 
@@ -115,24 +119,48 @@ def test_helper_cells_are_current_collapsed_and_in_the_right_mode(lab):
         assert cell.metadata["jupyter"]["source_hidden"] is True
 
 
+def _reaches(nb, contract):
+    """For each function or class the notebook's own code cells define: the lab names it uses."""
+    uses = {}
+    for info, cell in zip(infos(nb), nb.cells):
+        if info.kind == "code":
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name not in contract:
+                    uses[node.name] = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    reach = {name: {c for c in names if c in contract} for name, names in uses.items()}
+    for _ in uses:                                   # helpers that call helpers
+        for name, names in uses.items():
+            for other in names & set(uses):
+                reach[name] |= reach[other]
+    return reach
+
+
 @pytest.mark.parametrize("lab", LABS)
 def test_cells_that_run_the_students_code_wait_for_it_and_the_last_cell_checks_the_hand_in(lab):
-    """In a student lab "Run all" must reach the summary and the hand-in check: every cell
-    outside the tests that calls the student's functions is a `with needs(...)` block naming
-    exactly what it uses."""
+    """In a student lab "Run all" must reach the summary and the hand-in check: every statement
+    outside the tests that runs the student's functions (directly or through a helper of the
+    notebook) is inside a `with needs(...)` naming every function or class of the lab it uses."""
     nb = solution(lab)
     contract = nb.metadata["coursetools"]["contract"]
+    reach = _reaches(nb, contract)
     for info, cell in zip(infos(nb), nb.cells):
         if info.kind != "code":
             continue
-        tree = ast.parse(cell.source)
-        used = [name for name in contract
-                if name in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}]
-        if not used:
-            continue
-        assert len(tree.body) == 1 and isinstance(tree.body[0], ast.With), (lab, info.index)
-        call = tree.body[0].items[0].context_expr
-        assert call.func.id == "needs" and [a.value for a in call.args] == used, (lab, info.index)
+        for stmt in ast.parse(cell.source).body:
+            if isinstance(stmt, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+                continue
+            inner = stmt.body if isinstance(stmt, ast.With) else [stmt]
+            names = {n.id for s in inner if not isinstance(s, (ast.FunctionDef, ast.ClassDef))
+                     for n in ast.walk(s) if isinstance(n, ast.Name)}
+            used = {c for c in contract if c in names}
+            used |= set().union(*(reach[h] for h in names & set(reach)))
+            if not used:
+                continue
+            assert isinstance(stmt, ast.With), (lab, info.index, ast.unparse(stmt)[:60])
+            call = stmt.items[0].context_expr
+            named = [a.value for a in call.args]
+            assert call.func.id == "needs" and used <= set(named) <= set(contract), \
+                (lab, info.index, named, used)
     assert nb.cells[-1].source.strip() == "ready_to_hand_in()"
 
 
@@ -221,6 +249,18 @@ def test_the_definitions_the_grader_keeps_run_on_their_own(lab):
 
 
 # ----------------------------------------------------------------------------- (d) imports
+def _guarded_imports(tree):
+    """The import statements inside a `try:` whose handlers catch ImportError."""
+    guarded = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+                for h in node.handlers):
+            guarded += [n for stmt in node.body for n in ast.walk(stmt)
+                        if isinstance(n, (ast.Import, ast.ImportFrom))]
+    return guarded
+
+
 @pytest.mark.parametrize("lab", LABS)
 def test_imports_only_numpy_matplotlib_and_the_standard_library(lab):
     for nb in (solution(lab), student(lab)):
@@ -228,12 +268,15 @@ def test_imports_only_numpy_matplotlib_and_the_standard_library(lab):
             if cell.cell_type != "code" or info.kind == "helpers":   # see test_kernel_rule.py
                 continue
             assert not re.search(r"^\s*[%!]|open\(|__import__", cell.source, re.M), cell.source
-            for node in ast.walk(ast.parse(cell.source)):
+            tree = ast.parse(cell.source)
+            guarded = _guarded_imports(tree)
+            for node in ast.walk(tree):
                 names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                     [node.module] if isinstance(node, ast.ImportFrom) else [])
                 for name in names:
                     top = name.split(".")[0]
-                    assert top in ALLOWED_IMPORTS or top in sys.stdlib_module_names, name
+                    assert (top in ALLOWED_IMPORTS or top in sys.stdlib_module_names
+                            or (top in OPTIONAL_IMPORTS and node in guarded)), name
 
 
 # ----------------------------------------------------------------------------- mutants
@@ -834,6 +877,517 @@ def accuracy(u, d):
 }
 
 
+# ----------------------------------------------------------------------------- lab 6: autograd
+def _without_methods(lab, name, methods):
+    """{name: source}: the solution cell of class `name` with the given methods left out."""
+    (source,) = edited(lab, name).values()
+    for method_name in methods:
+        match = re.search(rf"\n    def {method_name}\(.*?(?=\n    def |\Z)", source, re.S)
+        assert match, f"{lab} {name} has no method {method_name}"
+        source = source[:match.start()] + source[match.end():]
+    return {name: source}
+
+
+def lab6_mutants():
+    lab = "lab6_autograd"
+    add_rule = "            self.grad += out.grad\n            other.grad += out.grad"
+    mul_rule = ("            self.grad += other.data * out.grad\n"
+                "            other.grad += self.data * out.grad")
+    pow_rule = "self.grad += exponent * self.data ** (exponent - 1) * out.grad"
+    topological = ("        order, visited = [], set()\n\n        def visit(node):\n"
+                   "            if node not in visited:\n                visited.add(node)\n"
+                   "                for parent in node.parents:\n                    visit(parent)\n"
+                   "                order.append(node)    # after all its parents: a topological order\n"
+                   "        visit(self)\n        self.grad = grad\n"
+                   "        for node in reversed(order):  # every node after all its users\n"
+                   "            node._backward()")
+    breadth_first = ("        self.grad = grad\n        queue, seen = [self], {self}\n"
+                     "        while queue:                  # nearest nodes first: wrong order\n"
+                     "            node = queue.pop(0)\n            node._backward()\n"
+                     "            for parent in node.parents:\n"
+                     "                if parent not in seen:\n"
+                     "                    seen.add(parent)\n"
+                     "                    queue.append(parent)")
+    unbroadcast = ("            for operand in (self, other):\n                grad = out.grad\n"
+                   "                while grad.ndim > operand.data.ndim:   # axes that broadcasting put in front\n"
+                   "                    grad = grad.sum(axis=0)\n"
+                   "                for axis, size in enumerate(operand.data.shape):\n"
+                   "                    if size == 1:                       # axes of length 1 that were stretched\n"
+                   "                        grad = grad.sum(axis=axis, keepdims=True)\n"
+                   "                operand.grad += grad\n")
+    return {
+        "overwrite_not_accumulate": edited(
+            lab, "Value", (add_rule, add_rule.replace("+=", "=")),
+            (mul_rule, mul_rule.replace("+=", "="))),
+        "topological_order_not_reversed": edited(lab, "Value", ("for node in reversed(order):",
+                                                                "for node in order:")),
+        "breadth_first_order": edited(lab, "Value", (topological, breadth_first)),
+        "mul_derivative_swapped": edited(lab, "Value", (mul_rule, mul_rule.replace(
+            "other.data * out", "@").replace("self.data * out", "other.data * out").replace(
+            "@", "self.data * out"))),
+        "mul_derivative_missing": edited(lab, "Value", (mul_rule, add_rule)),
+        "pow_derivative_missing": edited(lab, "Value", (pow_rule, "self.grad += out.grad")),
+        "pow_derivative_wrong": edited(lab, "Value", (pow_rule, pow_rule.replace(
+            "(exponent - 1)", "exponent"))),
+        "tanh_derivative_of_input": edited(lab, "Value", ("(1.0 - out.data ** 2)",
+                                                          "(1.0 - self.data ** 2)")),
+        "relu_mask_on_gradient": edited(lab, "Value", ("self.grad += (self.data > 0) * out.grad",
+                                                       "self.grad += (out.grad > 0) * out.grad")),
+        "reflected_operators_missing": _without_methods(
+            lab, "Value", ["__radd__", "__rmul__", "__rsub__", "__rtruediv__"]),
+        "rsub_reversed": edited(lab, "Value", ("return (-self) + other", "return self - other")),
+        "zero_grad_does_nothing": edited(lab, "zero_grad", (
+            "    for p in parameters:\n        p.grad = 0.0",
+            "    for grad in [p.grad for p in parameters]:\n        grad = 0.0")),
+        "train_without_zero_grad": edited(lab, "train", ("        zero_grad(parameters)\n", "")),
+        "mse_mean_over_all_entries": edited(lab, "mean_squared_error", (
+            "return total / len(outputs)", "return total / (len(outputs) * len(outputs[0]))")),
+        "broadcast_axis_not_summed": edited(lab, "Tensor", (
+            unbroadcast, "            for operand in (self, other):\n"
+                         "                operand.grad = operand.grad + out.grad\n")),
+        "matmul_grad_transposed": edited(lab, "Tensor", ("other.grad += self.data.T @ out.grad",
+                                                         "other.grad = out.grad.T @ self.data")),
+        "tensor_relu_mask_on_gradient": edited(lab, "Tensor", (
+            "self.grad += out.grad * (self.data > 0)", "self.grad += out.grad * (out.grad > 0)")),
+        "tensor_relu_in_place": edited(lab, "Tensor", (
+            "self.grad += out.grad * (self.data > 0)",
+            "out.grad[self.data <= 0] = 0.0\n            self.grad += out.grad")),
+        "sign_flipped": edited(lab, "Tensor", ("self.grad += out.grad * 2.0 * diff / n",
+                                               "self.grad += out.grad * 2.0 * (-diff) / n")),
+    }
+
+
+LAB6_CAUGHT_BY = {
+    "overwrite_not_accumulate": ("value_used_twice", "half"),
+    "topological_order_not_reversed": ("backward_order", "relu_mask_wrong"),   # worded for it
+    "breadth_first_order": ("backward_order", "half"),
+    "mul_derivative_swapped": ("value_mul", "unchanged"),
+    "mul_derivative_missing": ("value_local_derivatives", "derivative_missing"),
+    "pow_derivative_missing": ("value_local_derivatives", "derivative_missing"),
+    "pow_derivative_wrong": ("value_pow", "values"),
+    "tanh_derivative_of_input": ("value_exp_log_tanh", "values"),
+    "relu_mask_on_gradient": ("value_relu", "relu_mask_wrong"),
+    "reflected_operators_missing": ("value_reflected", "exception"),
+    "rsub_reversed": ("value_reflected", "sign"),
+    "zero_grad_does_nothing": ("zero_grad", "relu_mask_missing"),                # worded for it
+    "train_without_zero_grad": ("train_four_epochs", "update_order"),           # worded for it
+    "mse_mean_over_all_entries": ("mean_squared_error", "mean_not_sum"),
+    "broadcast_axis_not_summed": ("tensor_add_broadcast", "shape"),
+    "matmul_grad_transposed": ("tensor_matmul_backward", "transposed"),
+    "tensor_relu_mask_on_gradient": ("tensor_relu_backward", "relu_mask_missing"),
+    "tensor_relu_in_place": ("tensor_relu_backward", "mutates_input"),
+    "sign_flipped": ("tensor_mse_backward", "sign"),
+}
+
+# Valid designs: local derivatives stored next to the parents and an explicit stack instead of
+# closures and recursion; Kahn's algorithm (count the users); a Tensor on its own or inheriting;
+# zero_grad as a loop, a comprehension or grad *= 0; other compositions of the operations.
+LAB6_ALTERNATIVES = {
+    "local_derivatives_explicit_stack_own_tensor": {
+        "Value": '''
+class Value:
+    def __init__(self, data, parents=(), local=()):
+        self.data = float(data)
+        self.grad = 0.0
+        self.parents = tuple(parents)
+        self.local = tuple(local)        # d self / d parent, one per parent
+
+    @staticmethod
+    def lift(v):
+        return v if isinstance(v, Value) else Value(v)
+
+    def __add__(self, other):
+        other = Value.lift(other)
+        return Value(self.data + other.data, (self, other), (1.0, 1.0))
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        other = Value.lift(other)
+        return Value(self.data * other.data, (self, other), (other.data, self.data))
+
+    __rmul__ = __mul__
+
+    def __pow__(self, n):
+        return Value(self.data ** n, (self,), (n * self.data ** (n - 1),))
+
+    def exp(self):
+        e = math.exp(self.data)
+        return Value(e, (self,), (e,))
+
+    def log(self):
+        return Value(math.log(self.data), (self,), (1.0 / self.data,))
+
+    def tanh(self):
+        t = math.tanh(self.data)
+        return Value(t, (self,), (1.0 - t * t,))
+
+    def relu(self):
+        on = self.data > 0
+        return Value(self.data if on else 0.0, (self,), (1.0 if on else 0.0,))
+
+    def __neg__(self):
+        return Value(-self.data, (self,), (-1.0,))
+
+    def __sub__(self, other):
+        return self + (-Value.lift(other))
+
+    def __rsub__(self, other):
+        return Value.lift(other) - self
+
+    def __truediv__(self, other):
+        other = Value.lift(other)
+        return Value(self.data / other.data, (self, other),
+                     (1.0 / other.data, -self.data / other.data ** 2))
+
+    def __rtruediv__(self, other):
+        return Value.lift(other) / self
+
+    def backward(self, grad=1.0):
+        order, done, stack = [], set(), [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+            elif node not in done:
+                done.add(node)
+                stack.append((node, True))
+                stack.extend((parent, False) for parent in node.parents)
+        self.grad = grad
+        for node in order[::-1]:
+            for parent, local in zip(node.parents, node.local):
+                parent.grad += local * node.grad
+''',
+        "sigmoid": '''
+def sigmoid(v):
+    return 0.5 * (0.5 * v).tanh() + 0.5
+''',
+        "zero_grad": '''
+def zero_grad(parameters):
+    [setattr(p, "grad", 0.0) for p in parameters]
+''',
+        "Neuron": '''
+class Neuron:
+    def __init__(self, n_in, rng, activation=None):
+        self.w = list(map(Value, rng.standard_normal(n_in)))
+        self.b = Value(0)
+        self.activation = activation
+
+    def __call__(self, x):
+        u = sum((w_i * x_i for w_i, x_i in zip(self.w, x)), self.b)
+        return self.activation(u) if self.activation else u
+
+    def parameters(self):
+        return [*self.w, self.b]
+''',
+        "Layer": '''
+class Layer:
+    def __init__(self, n_in, n_out, rng, activation=None):
+        self.neurons = []
+        for _ in range(n_out):
+            self.neurons.append(Neuron(n_in, rng, activation))
+
+    def __call__(self, x):
+        return list(map(lambda neuron: neuron(x), self.neurons))
+
+    def parameters(self):
+        return sum((neuron.parameters() for neuron in self.neurons), [])
+''',
+        "MLP": '''
+class MLP:
+    def __init__(self, sizes, rng):
+        functions = [Value.tanh] * (len(sizes) - 2) + [sigmoid]
+        self.layers = [Layer(a, b, rng, f) for a, b, f in zip(sizes, sizes[1:], functions)]
+
+    def __call__(self, x):
+        out = list(x)
+        for layer in self.layers:
+            out = layer(out)
+        return out
+
+    def parameters(self):
+        found = []
+        for layer in self.layers:
+            found.extend(layer.parameters())
+        return found
+''',
+        "mean_squared_error": '''
+def mean_squared_error(outputs, targets):
+    return sum((y - d) ** 2 for y_n, d_n in zip(outputs, targets) for y, d in zip(y_n, d_n)) \\
+        * (1.0 / len(outputs))
+''',
+        "train": '''
+def train(network, x, d, learning_rate, epochs):
+    params = network.parameters()
+    history = np.zeros(epochs)
+    for t in range(epochs):
+        E = mean_squared_error(list(map(network, x)), d)
+        history[t] = E.data
+        zero_grad(params)
+        E.backward()
+        for p in params:
+            p.data = p.data - learning_rate * p.grad
+    return history
+''',
+        "Tensor": '''
+class Tensor:
+    def __init__(self, data, parents=()):
+        self.data = np.array(data, dtype=float)
+        self.grad = np.zeros_like(self.data)
+        self.parents = tuple(parents)
+        self._backward = lambda: None
+
+    @staticmethod
+    def unbroadcast(grad, shape):
+        grad = np.asarray(grad)
+        while grad.ndim > len(shape):
+            grad = grad.sum(axis=0)
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        return grad.sum(axis=axes, keepdims=True) if axes else grad
+
+    def __matmul__(self, other):
+        out = Tensor(np.matmul(self.data, other.data), (self, other))
+
+        def _backward():
+            self.grad = self.grad + np.einsum("nj,ij->ni", out.grad, other.data)
+            other.grad = other.grad + np.einsum("ni,nj->ij", self.data, out.grad)
+        out._backward = _backward
+        return out
+
+    def __add__(self, other):
+        out = Tensor(self.data + other.data, (self, other))
+
+        def _backward():
+            self.grad = self.grad + Tensor.unbroadcast(out.grad, self.data.shape)
+            other.grad = other.grad + Tensor.unbroadcast(out.grad, other.data.shape)
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        mask = self.data > 0
+        out = Tensor(np.where(mask, self.data, 0.0), (self,))
+
+        def _backward():
+            self.grad = self.grad + np.where(mask, out.grad, 0.0)
+        out._backward = _backward
+        return out
+
+    def mean_squared_error(self, targets):
+        err = self.data - targets
+        out = Tensor(np.mean(np.sum(err ** 2, axis=1)), (self,))
+
+        def _backward():
+            self.grad = self.grad + out.grad * err * (2.0 / len(err))
+        out._backward = _backward
+        return out
+
+    def backward(self, grad=1.0):
+        users, stack, seen = {}, [self], {self}
+        while stack:                       # count the users of every node (Kahn's algorithm)
+            node = stack.pop()
+            for parent in node.parents:
+                users[parent] = users.get(parent, 0) + 1
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        self.grad = grad
+        ready = [self]
+        while ready:
+            node = ready.pop()
+            node._backward()
+            for parent in node.parents:
+                users[parent] -= 1
+                if users[parent] == 0:
+                    ready.append(parent)
+'''},
+    "closures_kahn_order_own_rules": {
+        "Value": '''
+class Value:
+    def __init__(self, data, parents=()):
+        self.data = float(data)
+        self.grad = 0.0
+        self.parents = tuple(parents)
+        self._backward = lambda: None
+
+    def _result(self, data, parents, rule):
+        out = Value(data, parents)
+        out._backward = lambda: rule(out.grad)
+        return out
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+
+        def rule(g):
+            self.grad += g
+            other.grad += g
+        return self._result(self.data + other.data, (self, other), rule)
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+
+        def rule(g):
+            self.grad += g * other.data
+            other.grad += g * self.data
+        return self._result(self.data * other.data, (self, other), rule)
+
+    def __pow__(self, exponent):
+        def rule(g):
+            self.grad += g * exponent * self.data ** (exponent - 1)
+        return self._result(self.data ** exponent, (self,), rule)
+
+    def exp(self):
+        e = math.exp(self.data)
+
+        def rule(g):
+            self.grad += g * e
+        return self._result(e, (self,), rule)
+
+    def log(self):
+        def rule(g):
+            self.grad += g / self.data
+        return self._result(math.log(self.data), (self,), rule)
+
+    def tanh(self):
+        t = math.tanh(self.data)
+
+        def rule(g):
+            self.grad += g * (1 - t) * (1 + t)
+        return self._result(t, (self,), rule)
+
+    def relu(self):
+        def rule(g):
+            if self.data > 0:
+                self.grad += g
+        return self._result(max(0.0, self.data), (self,), rule)
+
+    def __neg__(self):
+        def rule(g):
+            self.grad -= g
+        return self._result(-self.data, (self,), rule)
+
+    def __sub__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+
+        def rule(g):
+            self.grad += g
+            other.grad -= g
+        return self._result(self.data - other.data, (self, other), rule)
+
+    def __truediv__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+
+        def rule(g):
+            self.grad += g / other.data
+            other.grad -= g * self.data / other.data ** 2
+        return self._result(self.data / other.data, (self, other), rule)
+
+    def __radd__(self, other):
+        return Value(other) + self
+
+    def __rmul__(self, other):
+        return Value(other) * self
+
+    def __rsub__(self, other):
+        return Value(other) - self
+
+    def __rtruediv__(self, other):
+        return Value(other) / self
+
+    def backward(self, grad=1.0):
+        users, todo, seen = {}, [self], {self}
+        while todo:
+            node = todo.pop()
+            for parent in node.parents:
+                users[parent] = users.get(parent, 0) + 1
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+        self.grad = grad
+        ready = [self]
+        while ready:
+            node = ready.pop()
+            node._backward()
+            for parent in node.parents:
+                users[parent] -= 1
+                if not users[parent]:
+                    ready.append(parent)
+''',
+        "sigmoid": '''
+def sigmoid(v):
+    e = v.exp()
+    return e / (e + 1)
+''',
+        "zero_grad": '''
+def zero_grad(parameters):
+    for p in parameters:
+        p.grad *= 0.0
+''',
+        "train": '''
+def train(network, x, d, learning_rate, epochs):
+    parameters = list(network.parameters())
+    loss_history, t = [], 0
+    while t < epochs:
+        E = mean_squared_error([network(row) for row in x], d)
+        zero_grad(parameters)
+        E.backward()
+        loss_history.append(float(E.data))
+        for p in parameters:
+            p.data += -learning_rate * p.grad
+        t += 1
+    return loss_history
+''',
+        "Tensor": '''
+class Tensor(Value):
+    def __init__(self, data, parents=()):
+        super().__init__(0.0, parents)
+        self.data = np.array(data, dtype=float)
+        self.grad = np.zeros_like(self.data)
+
+    def __matmul__(self, other):
+        out = Tensor(np.dot(self.data, other.data), (self, other))
+
+        def _backward():
+            self.grad = self.grad + np.dot(out.grad, other.data.T)
+            other.grad = other.grad + np.dot(self.data.T, out.grad)
+        out._backward = _backward
+        return out
+
+    def __add__(self, other):
+        out = Tensor(np.add(self.data, other.data), (self, other))
+
+        def _backward():
+            for operand in (self, other):
+                shape = (1,) * (out.grad.ndim - operand.data.ndim) + operand.data.shape
+                axes = tuple(i for i, (a, b) in enumerate(zip(shape, out.grad.shape)) if a != b)
+                operand.grad = operand.grad + np.add.reduce(
+                    out.grad, axis=axes, keepdims=True).reshape(operand.data.shape)
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        out = Tensor(np.where(self.data > 0, self.data, 0.0), (self,))
+
+        def _backward():
+            self.grad = self.grad + np.where(self.data > 0, out.grad, 0.0)
+        out._backward = _backward
+        return out
+
+    def mean_squared_error(self, targets):
+        n = self.data.shape[0]
+        out = Tensor(np.sum(np.square(self.data - targets)) / n, (self,))
+
+        def _backward():
+            self.grad = self.grad + 2.0 * out.grad * (self.data - targets) / n
+        out._backward = _backward
+        return out
+'''},
+}
+
+CAUGHT_BY["lab6_autograd"] = LAB6_CAUGHT_BY
+CLASS_MUTANTS["lab6_autograd"] = lab6_mutants
+CLASS_ALTERNATIVES["lab6_autograd"] = LAB6_ALTERNATIVES
+
+
 def splice(nb, replacements):
     """The instructor notebook with the solution cells of some functions replaced."""
     nb = copy.deepcopy(nb)
@@ -958,7 +1512,9 @@ class _LabExecutions:
         failed = [(i, errors(c)) for i, c in enumerate(executed.cells) if errors(c)]
         assert failed == [], failed
         total = sum(points_of(nb, ("test", "hidden")).values())
-        assert f"Total: {total}/{total} points" in stdout(executed.cells[-1])
+        summary = next(c for c in executed.cells if c.source.strip() == "summary()")
+        assert f"Total: {total}/{total} points" in stdout(summary)
+        assert "Ready to hand in? yes" in stdout(executed.cells[-1])
 
     @pytest.mark.kernel
     def test_student_notebook_runs_to_the_end_with_every_test_failed(self, tmp_path):
@@ -1053,6 +1609,10 @@ class TestLab4Xor(_LabExecutions):
 
 class TestLab5Softmax(_LabExecutions):
     lab = "lab5_softmax"
+
+
+class TestLab6Autograd(_LabExecutions):
+    lab = "lab6_autograd"
 
 
 def test_every_mutant_has_its_catching_test_documented():

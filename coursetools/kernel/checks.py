@@ -848,7 +848,8 @@ def _skeleton_parts(name, obj):
 
 
 def ready_to_hand_in():
-    """Print a checklist: is this notebook ready to hand in? (the lab's last cell)."""
+    """Print a checklist: is this notebook ready to hand in? (the lab's last cell; returns None
+    so that the notebook shows only the checklist)."""
     namespace, problems = _user_namespace(), []
     missing = [n for n in _STATE["contract"] if n not in namespace]
     if missing:
@@ -874,7 +875,6 @@ def ready_to_hand_in():
         print(f"  visible tests: {earned}/{sum(r['points'] for r in rows)} points")
     print("To hand in: save, then download the notebook as .ipynb (Colab: File -> Download -> "
           "Download .ipynb; Jupyter: File -> Download) and upload that file.")
-    return not problems
 
 
 # ----------------------------------------------------------------------------- set-up
