@@ -200,3 +200,63 @@ def instructor_only_lines(root: Path, min_length: int = 12) -> list[str]:
     secret = {line for line in _code_lines(sorted((root / "solutions").glob("*.ipynb")))
               if len(line) >= min_length and not line.startswith("#") and line not in public}
     return sorted(secret) + ["### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"]
+
+
+# Figures: is every label readable at the size the page shows it?
+#
+# A label of `s` points is `s * dpi / 72` pixels tall in the PNG the inline backend saved, and the
+# browser scales the whole PNG by `displayed width / natural width`. The dpi is read from each PNG
+# (matplotlib writes it into the file), the default font size from the inline backend itself;
+# sizes that the figure's own cell asks for (`fontsize=8`, `labelsize="small"`, rcParams on the
+# page) lower it. A size set inside a helper function defined in another cell is not seen.
+MIN_LABEL_PX = 9.0
+NAMED_FONT_SIZES = {"xx-small": 0.579, "x-small": 0.694, "small": 0.833, "smaller": 0.833,
+                    "medium": 1.0, "large": 1.2, "larger": 1.2, "x-large": 1.44, "xx-large": 1.728}
+_SIZE_ARGUMENT = re.compile(r"""\b(?:fontsize|labelsize|title_fontsize)\s*=\s*(?:(\d+(?:\.\d+)?)|["']([a-z-]+)["'])""")
+_RC_FONT_SIZE = re.compile(r"""(?:rcParams\s*\[\s*["']font\.size["']\s*\]\s*=\s*|rc\(\s*["']font["']\s*,\s*size\s*=\s*)(\d+(?:\.\d+)?)""")
+
+
+def inline_backend_font_pt() -> float:
+    """The font size (points) of a figure's text under the inline backend, unless code sets one.
+
+    matplotlib-inline no longer overrides matplotlib's defaults (its ``InlineBackend.rc`` is empty),
+    so this is matplotlib's ``font.size``; tick labels, axis labels and legends default to it.
+    """
+    import matplotlib
+    from matplotlib_inline.config import InlineBackend
+
+    return float(InlineBackend().rc.get("font.size", matplotlib.rcParamsDefault["font.size"]))
+
+
+def smallest_font_pt(cell_code: str, page_code: str = "", default: float | None = None) -> float:
+    """The smallest font size (points) a figure drawn by ``cell_code`` can use.
+
+    ``page_code`` is the code of the page up to and including that cell: a ``font.size`` set there
+    changes the default for every later figure.
+    """
+    base = inline_backend_font_pt() if default is None else default
+    for match in _RC_FONT_SIZE.finditer(page_code or cell_code):
+        base = float(match.group(1))
+    sizes = [base]
+    for number, name in _SIZE_ARGUMENT.findall(cell_code):
+        if number:
+            sizes.append(float(number))
+        elif name in NAMED_FONT_SIZES:
+            sizes.append(base * NAMED_FONT_SIZES[name])
+    return min(sizes)
+
+
+def png_dpi(path: Path) -> float:
+    """The resolution matplotlib saved a PNG with (its pHYs chunk), in dots per inch."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        dpi = image.info.get("dpi")
+    if not dpi:
+        raise ValueError(f"{path}: the PNG does not say its resolution")
+    return float(dpi[0])
+
+
+def label_px(font_pt: float, dpi: float, natural_width: float, displayed_width: float) -> float:
+    """Height in CSS pixels of a ``font_pt`` label in a PNG saved at ``dpi`` and shown scaled."""
+    return font_pt * dpi / 72 * displayed_width / natural_width

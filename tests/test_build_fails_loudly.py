@@ -24,6 +24,7 @@ def make_book(tmp_path: Path, code: str) -> Path:
     book = tmp_path / "book"
     (book / "chapters").mkdir(parents=True)
     shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    shutil.copytree(ROOT / "_static", book / "_static")  # the logo and favicon the config names
     (book / "_toc.yml").write_text(TOC)
     (book / "intro.md").write_text("# Intro\n\nText.\n")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Broken\n\nText."),

@@ -33,3 +33,11 @@ def test_lab_pages_open_the_student_notebook(html_dir):
 
 def test_no_solution_reaches_the_site(html_dir):
     assert site.solution_leaks(html_dir, site.instructor_only_lines(ROOT)) == []
+
+
+def test_every_page_names_the_licences(html_dir):
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "CC BY 4.0" in licence and "MIT License" in licence
+    for docname, _source, page in site.built_sources(ROOT, html_dir):
+        footer = page.read_text(encoding="utf-8").split('class="bd-footer-content', 1)[-1]
+        assert "CC BY 4.0" in footer and "MIT" in footer, f"{docname}: no licence in the footer"

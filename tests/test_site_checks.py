@@ -98,3 +98,31 @@ def test_lines_shown_on_a_markdown_page_are_public(tmp_path):
     (tmp_path / "chapters" / "notation.md").write_text("| `y2_pred = y1_relu @ w2` | output |")
     lines = site.instructor_only_lines(tmp_path)
     assert "secret_line_here = 42" in lines and "y2_pred = y1_relu @ w2" not in lines
+
+
+def test_smallest_font_of_a_figure_cell():
+    assert site.inline_backend_font_pt() == 10.0  # matplotlib's default: the inline backend keeps it
+    assert site.smallest_font_pt("plt.plot(x, y)") == 10.0
+    assert site.smallest_font_pt('ax.legend(fontsize=8)\nax.set_title("t", fontsize=14)') == 8.0
+    assert site.smallest_font_pt("ax.tick_params(labelsize='small')") == 10.0 * 0.833
+    assert site.smallest_font_pt("rng.normal(size=3)") == 10.0  # an array size is not a font size
+    page = 'plt.rcParams["font.size"] = 12\n...\nax.plot(x)'
+    assert site.smallest_font_pt("ax.plot(x)", page) == 12.0
+    assert site.smallest_font_pt("ax.legend(fontsize='x-small')", page) == 12.0 * 0.694
+
+
+def test_png_dpi_is_what_matplotlib_saved(tmp_path):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1])
+    for dpi in (80, 100):
+        fig.savefig(tmp_path / f"f{dpi}.png", dpi=dpi)
+        assert round(site.png_dpi(tmp_path / f"f{dpi}.png")) == dpi
+
+
+def test_label_height_on_screen():
+    # 10 pt at 100 dpi is 13.9 px in the PNG; a 5.5-inch figure squeezed onto a phone's 358 px
+    assert round(site.label_px(10, 100, 550, 550), 1) == 13.9
+    assert round(site.label_px(10, 100, 550, 358), 1) == 9.0
+    assert site.label_px(8, 80, 952, 358) < site.MIN_LABEL_PX
