@@ -1,7 +1,7 @@
 """The book's configuration keeps its promises (fast: no build needed)."""
 import yaml
 
-from coursetools import site
+from coursetools import site_checks as site
 from tests.conftest import ROOT
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())

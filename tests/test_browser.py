@@ -19,7 +19,7 @@ from urllib.parse import unquote, urljoin, urlparse
 import pytest
 from bs4 import BeautifulSoup
 
-from coursetools import site
+from coursetools import site_checks as site
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.site

@@ -1,7 +1,7 @@
 """Checks of the built site in _build/html (marker `site`: `make test` runs them after the build)."""
 import pytest
 
-from coursetools import site
+from coursetools import site_checks as site
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.site

@@ -1,7 +1,7 @@
 """The site checks find what they claim to find, on small hand-made sites."""
 from pathlib import Path
 
-from coursetools import site
+from coursetools import site_checks as site
 
 CONFIG = "repository:\n  url: https://github.com/someone/course\n  branch: main\n"
 TOC = "format: jb-book\nroot: intro\nparts:\n  - caption: C\n    chapters:\n      - file: chapters/a\n      - file: chapters/b\n"
