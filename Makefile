@@ -1,42 +1,52 @@
 # Backprop by Hand: the two commands of the quick start are `make book` and `make test`.
-# Every target sets itself up: a virtualenv in .venv with the pinned requirements.
+# Every target sets itself up: a virtualenv in .venv with the locked requirements and the
+# course's own package (`pip install -e .`), and the Debian packages it needs.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-export PYTHONPATH := $(CURDIR)
 # Jupyter's own files stay inside the project, not in the user's home.
 export JUPYTER_PLATFORM_DIRS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # nbval runs two notebooks at once on two cores: one BLAS thread each avoids oversubscription.
 export OPENBLAS_NUM_THREADS := 1
-# The browser tests drive Debian's Chromium (never a browser download).
+# The browser tests drive Debian's Chromium (never a browser download); grading runs every
+# student's kernel in a bubblewrap sandbox.
 CHROMIUM ?= /usr/bin/chromium
+BWRAP ?= /usr/bin/bwrap
 export CHROMIUM
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+JOBS ?= 2
 
-NOTEBOOKS_EXECUTED := chapters solutions
 NBVAL_FLAGS := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
-               --nbval-kernel-startup-timeout=120 -n 2 --dist loadscope -p no:cacheprovider
+               --nbval-kernel-startup-timeout=120 -n $(JOBS) --dist loadscope -p no:cacheprovider \
+               -p tests.book_cache
+PIP_COMPILE := $(BIN)/pip-compile --quiet --extra book --extra grading --extra test \
+               --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+               --no-emit-find-links -o requirements.txt pyproject.toml
 
-.PHONY: help venv browser book test serve labs clean-notebooks clean bench grade bench-grading
+.PHONY: help venv browser sandbox book test test-fast serve labs clean-notebooks clean bench \
+        bench-grading grade lock
 
 help:
-	@echo "make book   build the site into _build/html"
-	@echo "make test   run every test: unit tests, nbval on every notebook, the built site"
-	@echo "make serve  preview the built site on http://127.0.0.1:8000"
-	@echo "make labs   regenerate the student labs in labs/ from solutions/"
+	@echo "make book       build the site into _build/html"
+	@echo "make test       every test: unit tests, nbval on every notebook, grading, the built site"
+	@echo "make test-fast  the tests that need no kernel, no sandbox and no site (under a minute)"
+	@echo "make serve      preview the built site on http://127.0.0.1:8000"
+	@echo "make labs       regenerate the student labs in labs/ from solutions/"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
-	@echo "make bench  measure build and notebook times into benchmarks/results.json"
-	@echo "make grade LAB=lab1_scalar SUBMISSIONS=folder OUT=folder [INSTRUCTOR=notebook]"
-	@echo "            grade a folder of submitted notebooks (see chapters/instructor_guide.md)"
+	@echo "make lock       upgrade requirements.txt (the lock) within pyproject.toml's ranges"
+	@echo "make bench      measure build, notebook and grading times into benchmarks/"
+	@echo "make grade LAB=lab1_scalar SUBMISSIONS=folder-or-zip OUT=folder [ROSTER=csv] ..."
+	@echo "                grade a class (see chapters/instructor_guide.md)"
 
-$(BIN)/.installed: requirements.txt
+$(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(BIN)/.installed
@@ -46,45 +56,61 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null
 
+$(BWRAP):
+	@command -v apt-get >/dev/null || { echo "Install bubblewrap (bwrap) to grade in a sandbox"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq bubblewrap >/dev/null
+
 browser: $(CHROMIUM)
+
+sandbox: $(BWRAP)
 
 book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The site is in _build/html: open _build/html/index.html (or run 'make serve')."
 
-# Unit tests and notebook checks first (fast feedback), then the site built from scratch of cache.
-test: venv browser
-	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site" --ignore=tests/files
+# Every notebook is executed once: nbval executes the chapters and the instructor labs and
+# hands the executed chapters to the book's execution cache (tests/conftest.py), so the build
+# that follows executes nothing; then the checks of the built site.
+test: venv browser sandbox
+	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site"
 	$(MAKE) book
 	$(PY) -m pytest tests -m site -p no:cacheprovider
+
+test-fast: venv
+	$(PY) -m pytest tests -m "not kernel and not site and not slow" -n $(JOBS) -p no:cacheprovider
 
 serve: book
 	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html 8000
 
 labs: venv
-	$(PY) -m coursetools labs
+	$(BIN)/coursetools labs
 
 clean-notebooks: venv
-	$(PY) -m coursetools clean-notebooks chapters labs solutions
+	$(BIN)/coursetools clean-notebooks chapters labs solutions
 
-bench: venv
+lock: venv
+	$(PY) -m pip install --quiet pip-tools
+	$(PIP_COMPILE) --upgrade
+
+bench: venv sandbox
 	$(PY) -m benchmarks.run
 
-# Only the grading benchmark (make bench runs it too): grading vs bare execution of the same
-# 100 notebooks, into benchmarks/results-grading.json
-bench-grading: venv
+# Only the grading benchmark (make bench runs it too), into benchmarks/results-grading.json
+bench-grading: venv sandbox
 	$(PY) -m benchmarks.grading
 
-# Grade a folder of submissions: one *.ipynb per student. INSTRUCTOR (optional) is an
-# instructor notebook kept outside the repository (private hidden tests); JOBS and TIMEOUT
-# (seconds per cell) are optional too.
-grade: venv
+# Grade a class: SUBMISSIONS is a folder or an LMS zip. Optional: INSTRUCTOR (a private copy of
+# the instructor notebook), ROSTER, DEADLINE, LATE_PENALTY, JOBS, TIMEOUT (seconds per cell),
+# SHARD (i/N), and FLAGS for any other option of `coursetools grade --help`.
+grade: venv sandbox
 	@if [ -z "$(LAB)" ] || [ -z "$(SUBMISSIONS)" ] || [ -z "$(OUT)" ]; then \
-	  echo "usage: make grade LAB=lab1_scalar SUBMISSIONS=folder OUT=folder [INSTRUCTOR=notebook] [JOBS=n] [TIMEOUT=s]"; \
+	  echo "usage: make grade LAB=lab1_scalar SUBMISSIONS=folder-or-zip OUT=folder [ROSTER=csv] [DEADLINE=...] [LATE_PENALTY=...] [INSTRUCTOR=notebook] [JOBS=n] [TIMEOUT=s] [SHARD=i/N] [FLAGS=...]"; \
 	  exit 2; fi
-	$(PY) -m coursetools grade --lab "$(LAB)" --submissions "$(SUBMISSIONS)" --out "$(OUT)" \
-	  $(if $(INSTRUCTOR),--instructor "$(INSTRUCTOR)") $(if $(JOBS),--jobs $(JOBS)) \
-	  $(if $(TIMEOUT),--timeout $(TIMEOUT))
+	$(BIN)/coursetools grade --lab "$(LAB)" --submissions "$(SUBMISSIONS)" --out "$(OUT)" \
+	  $(if $(INSTRUCTOR),--instructor "$(INSTRUCTOR)") $(if $(ROSTER),--roster "$(ROSTER)") \
+	  $(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(LATE_PENALTY),--late-penalty "$(LATE_PENALTY)") \
+	  --jobs $(JOBS) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(SHARD),--shard $(SHARD)) $(FLAGS)
 
 clean:
 	rm -rf _build .pytest_cache
