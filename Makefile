@@ -73,7 +73,7 @@ book: venv
 # hands the executed chapters to the book's execution cache (tests/conftest.py), so the build
 # that follows executes nothing; then the checks of the built site.
 test: venv browser sandbox
-	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site"
+	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site" --ignore=tests/files
 	$(MAKE) book
 	$(PY) -m pytest tests -m site -p no:cacheprovider
 
