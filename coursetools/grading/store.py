@@ -65,6 +65,9 @@ def _sub_to_dict(sub: Submission) -> dict:
     data = dataclasses.asdict(sub)
     data.pop("raw")
     data["statuses"] = [[s.status.name, s.detail] for s in sub.statuses]
+    # The grading notebook's name is the run's business; kept is only whether it was executed,
+    # so that the same results (one run or merged shards) are the same file.
+    data["key"] = "executed" if sub.key is not None else None
     return data
 
 
