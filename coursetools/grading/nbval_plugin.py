@@ -2,8 +2,8 @@
 and collects what they emitted.
 
 nbval makes one pytest item per code cell and runs a notebook's cells in order in one kernel
-(started in the sandbox by ``provisioner``); pytest-xdist (``--dist loadscope``) spreads the
-notebooks over the cores. This plugin adds what grading needs and nbval does not have:
+(started in the sandbox by ``provisioner``); ``execute`` runs one pytest session per notebook,
+several at once. This plugin adds what grading needs and nbval does not have:
 
 - **Budgets enforced from outside the kernel.** nbval waits for output as long as output keeps
   coming, and its timeout asks the kernel to interrupt itself. Here each kernel object nbval
@@ -15,16 +15,15 @@ notebooks over the cores. This plugin adds what grading needs and nbval does not
   kernel, a new one is started and the notebook's prelude (setup, helpers, definitions,
   recording) and its latest isolation cell are replayed, at most ``MAX_RESTARTS`` times and
   only while the notebook's time budget lasts.
-- **Results as typed records.** On the worker, each cell's record-mode payloads, error names and
-  ``Failure`` become a ``records.CellResult`` in the report's ``user_properties`` (xdist carries
-  them); on the controller, ``Collector`` gathers them per notebook and prints a progress line.
+- **Results as typed records.** Each cell's record-mode payloads, error names and ``Failure``
+  become a ``records.CellResult`` in the report's ``user_properties``; ``Collector`` gathers
+  them per notebook.
 """
 from __future__ import annotations
 
 import collections
 import dataclasses
 import json
-import sys
 import time
 from queue import Empty
 
@@ -38,10 +37,6 @@ META = "coursetools"
 PROPERTY = "coursetools-result"
 MAX_RESTARTS = 8
 POLL_SECONDS = 0.2
-# No message larger than this ever reaches the grader: ZeroMQ drops it and disconnects the
-# kernel (a kernel printing in a tight loop sends its buffered output as one message of
-# hundreds of MB, which the grader would otherwise have to receive and parse).
-MAX_MESSAGE_BYTES = 8 * 2**20
 
 
 class KernelDied(RuntimeError):
@@ -109,24 +104,24 @@ class Watch:
         kernel.await_reply = self.await_reply
         kernel._coursetools_watch = self
         budget.cell_deadline, budget.msg_id = 0.0, None   # no cell runs yet on this kernel
-        # A client of our own, whose sockets refuse a message over MAX_MESSAGE_BYTES.
-        context = zmq.Context()
-        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        client = kernel.km.client(context=context)
-        client._created_context = True   # stop_channels() destroys it
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        kernel.kc.stop_channels()
-        kernel.kc = client
-        kernel._ensure_iopub_up()
-        self.monitor = client.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        # The client (provisioner.GradingClient) refuses messages over its size limit, and
+        # disconnects the kernel that sends one: the monitor tells.
+        self.monitor = kernel.kc.iopub_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
 
     def dropped_output(self) -> bool:
-        """True if ZeroMQ dropped the kernel for sending a message over MAX_MESSAGE_BYTES."""
+        """True if ZeroMQ dropped the kernel for sending a message over its size limit.
+
+        A kernel that dies closes its sockets too: a disconnection counts only if the kernel
+        is still alive a moment later.
+        """
         try:
-            return self.monitor is not None and bool(self.monitor.poll(0))
+            if self.monitor is None or not self.monitor.poll(0):
+                return False
+            self.monitor.recv_multipart()
         except zmq.ZMQError:
             return False
+        time.sleep(0.2)
+        return self.kernel.is_alive()
 
     def kill(self, failure: Failure) -> None:
         self.budget.failure = failure
@@ -336,35 +331,13 @@ def pytest_runtest_makereport(item, call):
 
 
 class Collector:
-    """Controller side: the results of every cell, by notebook, and a progress line on stderr."""
+    """The results of every cell of a session's notebooks, by notebook name."""
 
-    def __init__(self, cells_per_notebook: dict[str, int], progress=True, stream=None):
-        self.expected = dict(cells_per_notebook)
-        self.results: dict[str, list[CellResult]] = {name: [] for name in self.expected}
-        self.done: set[str] = set()
-        self.progress = progress
-        self.stream = stream or sys.stderr
-        self.started = time.monotonic()
+    def __init__(self, cells_per_notebook: dict[str, int]):
+        self.results: dict[str, list[CellResult]] = {name: [] for name in cells_per_notebook}
 
     def pytest_runtest_logreport(self, report):
         for name, value in report.user_properties:
-            if name != PROPERTY:
-                continue
-            result = CellResult.from_json(value)
-            cells = self.results.setdefault(result.notebook, [])
-            cells.append(result)
-            if len(cells) >= self.expected.get(result.notebook, 0):
-                self.done.add(result.notebook)
-                self.show()
-
-    def show(self, final=False):
-        if not self.progress:
-            return
-        total, done, width = len(self.expected), len(self.done), 30
-        filled = int(width * done / total) if total else width
-        elapsed = time.monotonic() - self.started
-        self.stream.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] "
-                          f"{done}/{total} notebooks, {elapsed:.0f} s")
-        if final:
-            self.stream.write("\n")
-        self.stream.flush()
+            if name == PROPERTY:
+                result = CellResult.from_json(value)
+                self.results.setdefault(result.notebook, []).append(result)

@@ -28,7 +28,7 @@ import traceback
 from pathlib import Path
 
 from coursetools import cells
-from coursetools.grading import (build, collect, execute, extract, feedback, gradebook,
+from coursetools.grading import (build, cache, collect, execute, extract, feedback, gradebook,
                                  instructor, lms, outdir, overrides, read, report, runrecord,
                                  sandbox, score, store as storemod)
 from coursetools.grading.records import Status, Submission, safe_name
@@ -187,9 +187,13 @@ def _seed(options: Options, lab: instructor.Lab) -> tuple[str, str]:
     return lab.digest[:16], "instructor notebook hash (no seed in its metadata)"
 
 
-def _execute(options, lab, prepared, seed, work) -> dict:
+def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
+    """The results of every grading notebook; and whether the reference was run or cached."""
     notebooks, sizes = {}, {}
     (work / "notebooks").mkdir()
+    cached = cache.load_reference(cache.reference_key(lab.digest, seed))
+    if cached is not None:
+        prepared = {k: v for k, v in prepared.items() if k != REFERENCE}
     for key, definitions in prepared.items():
         nb = build.grading_notebook(lab, definitions, seed=seed)
         path = work / "notebooks" / f"{key}.ipynb"
@@ -200,7 +204,7 @@ def _execute(options, lab, prepared, seed, work) -> dict:
         work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, jobs=n,
         budgets=options.budgets, sandboxed=not options.unsafe_no_sandbox,
         progress=options.progress)
-    results = run(list(notebooks), jobs)
+    results = run(list(notebooks), jobs) if notebooks else {}
     # A notebook whose setup did not run (a kernel that did not start on an overloaded
     # machine) is the grader's problem, not the student's: run it once more, alone.
     again = [k for k in notebooks if len(results.get(k, [])) < sizes[k]
@@ -208,7 +212,9 @@ def _execute(options, lab, prepared, seed, work) -> dict:
                     for c in results.get(k, []))]
     if again:
         results.update(run(again, 1))
-    return results
+    if cached is not None:
+        results[REFERENCE] = cached
+    return results, "cached" if cached is not None else "executed"
 
 
 def _score_all(lab, subs, results, warnings) -> dict:
@@ -263,8 +269,11 @@ def grade(options: Options) -> Outcome:
                 sub.key = f"s{number:05d}"
                 prepared[sub.key] = codes
             sub.raw = None
-        results = _execute(options, lab, prepared, seed, work)
+        results, reference_run = _execute(options, lab, prepared, seed, work)
         refs = _score_all(lab, subs, results, warnings)
+        key = cache.reference_key(lab.digest, seed)
+        if reference_run == "executed":   # it passed its own tests: worth keeping
+            cache.save_reference(key, results[REFERENCE])
         lms.share_group_results(subs)
     finally:
         if options.keep_work:
@@ -272,10 +281,12 @@ def grade(options: Options) -> Outcome:
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(work, kept, ignore=shutil.ignore_patterns("k"))
         shutil.rmtree(work, ignore_errors=True)
-    return _write(options, lab, subs, warnings, seed, seed_source, refs, settings)
+    return _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
+                  {"run": reference_run, "cache_key": key})
 
 
-def _write(options, lab, subs, warnings, seed, seed_source, refs, settings) -> Outcome:
+def _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
+           reference) -> Outcome:
     out = Path(options.out)
     tests = [storemod.TestInfo(t, refs[t].points, refs[t].hidden) for t in lab.test_ids]
     try:
@@ -291,7 +302,7 @@ def _write(options, lab, subs, warnings, seed, seed_source, refs, settings) -> O
                              seed_source=seed_source, sandboxed=not options.unsafe_no_sandbox,
                              budgets=budgets, students=[s.student for s in subs],
                              shard=f"{options.shard[0]}/{options.shard[1]}" if options.shard else None)
-    entry.update(settings.record())
+    entry.update(settings.record(), reference=reference)
     runs = out / "runs.jsonl"
     existing = runs.read_text(encoding="utf-8") if runs.is_file() and not options.fresh else ""
     outdir.write(out, "runs.jsonl", runrecord.append(out, entry, existing))

@@ -16,13 +16,30 @@ import secrets
 import shutil
 from pathlib import Path
 
+import zmq
+from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Dict, Unicode
+from traitlets import Dict, Unicode, default
 
 from coursetools.grading import sandbox
 
 NAME = "coursetools-sandbox"
 KERNEL_NAME = "coursetools-grading"
+# No message larger than this ever reaches the grader: ZeroMQ drops it and disconnects the
+# kernel (a kernel printing in a tight loop sends its buffered output as one message of
+# hundreds of MB, which the grader would otherwise have to receive and parse).
+MAX_MESSAGE_BYTES = 8 * 2**20
+
+
+class GradingClient(BlockingKernelClient):
+    """The client nbval gets for a grading kernel: its sockets refuse oversized messages."""
+
+    @default("context")
+    def _limited_context(self):
+        self._created_context = True
+        context = zmq.Context()
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        return context
 
 
 class SandboxProvisioner(LocalProvisioner):
@@ -36,6 +53,7 @@ class SandboxProvisioner(LocalProvisioner):
 
     async def pre_launch(self, **kwargs):
         km = self.parent
+        km.client_factory = GradingClient
         if self.folder is None:  # a restart keeps the folder (and the connection file)
             self.folder = Path(self.root) / secrets.token_hex(4)
             self.folder.mkdir(parents=True)

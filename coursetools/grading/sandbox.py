@@ -117,10 +117,11 @@ def font_cache() -> Path:
     Every kernel gets a copy in its own folder (matplotlib wants its cache folder writable);
     without it, each kernel would rebuild the list (1.5 s) when the student imports pyplot.
     """
-    import matplotlib
+    from importlib.metadata import version
 
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = base / "coursetools" / f"matplotlib-{matplotlib.__version__}"
+    from coursetools.grading.cache import cache_dir
+
+    folder = cache_dir() / f"matplotlib-{version('matplotlib')}"
     if not any(folder.glob("fontlist-*.json")):
         folder.mkdir(parents=True, exist_ok=True)
         inner = [sys.executable, "-c", "import matplotlib.font_manager"]
