@@ -254,11 +254,18 @@ def _restart(item, budget: Budget) -> None:
         notebook.kernel.await_reply(msg_id)
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_setup(item):
-    if not _is_cell(item):
-        return
-    _watch(item)
+    """Before the cell: a new kernel if the last one died. After nbval's own set-up (which
+    starts the notebook's first kernel): the kernel is watched."""
+    if _is_cell(item):
+        _before_cell(item)
+    yield
+    if _is_cell(item):
+        _watch(item)
+
+
+def _before_cell(item) -> None:
     budget = _budget(item)
     if budget.exhausted():
         budget.failure = Failure.NOTEBOOK_TIME

@@ -58,11 +58,18 @@ def write(out: Path, relative: str, data: str | bytes) -> Path:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(raw)
+        os.chmod(temporary, 0o666 & ~_umask())   # as an ordinary file (mkstemp makes it 0600)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def remove_stale(out: Path, folder: str, keep: set[str]) -> None:

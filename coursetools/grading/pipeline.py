@@ -22,9 +22,9 @@ import dataclasses
 import hashlib
 import os
 import shutil
-import sys
 import tempfile
 import traceback
+import zipfile
 from pathlib import Path
 
 from coursetools import cells
@@ -252,7 +252,11 @@ def grade(options: Options) -> Outcome:
                                 options.late_penalty, options.assignment, options.fresh)
     except lms.SettingsError as error:
         raise GradingError(str(error)) from None
-    collected = collect.collect(options.submissions, settings.resolve)
+    try:
+        collected = collect.collect(options.submissions, settings.resolve)
+    except (OSError, zipfile.BadZipFile, ValueError) as error:
+        raise GradingError(f"the submissions cannot be read ({options.submissions}): "
+                           f"{error}") from None
     warnings = list(collected.warnings)
     subs = [s for s in collected.submissions    # a group's members go with its graded file
             if in_shard(s.lms.get("group_of", s.student), options.shard)]
@@ -332,12 +336,18 @@ def render(out: Path, results: storemod.Store, warning: str = "") -> list[str]:
     lms_warnings = lms.render(out, results)
     storemod.save(out, results)
     outdir.write(out, "grades.csv", gradebook.render_csv(results))
-    pages = {}
+    pages, warnings = {}, []
     for sub in results.sorted_students():
         name = f"{feedback_name(sub.student)}.md"
-        pages[name] = feedback.render(results, sub)
+        try:
+            pages[name] = feedback.render(results, sub)
+        except Exception as error:  # noqa: BLE001 - one page must not cost the class its pages
+            pages[name] = (f"# Feedback: {results.lab}\n\nScore: {gradebook.fmt(sub.final_points)}"
+                           f" / {gradebook.fmt(results.max_points)} points\n")
+            warnings.append(f"{sub.student}: the feedback page could not be written in full "
+                            f"({type(error).__name__}: {error})")
     outdir.remove_stale(out, "feedback", set(pages) | {n[:-3] + ".html" for n in pages})
     for name, text in pages.items():
         outdir.write(out, f"feedback/{name}", text)
     outdir.write(out, "report.html", report.render(results, warning))
-    return lms_warnings + lms.write_extras(out, results, feedback_name)
+    return lms_warnings + warnings + lms.write_extras(out, results, feedback_name)

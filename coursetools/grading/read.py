@@ -38,10 +38,10 @@ def notebook(sub: Submission, lab: instructor.Lab, others) -> dict | None:
         return None
     try:
         data = json.loads(raw.decode("utf-8-sig"))
+        if isinstance(data, dict) and int(data.get("nbformat", 4)) < 4:
+            data = nbformat.convert(nbformat.from_dict(data), 4)
         if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
             raise ValueError("no list of cells")
-        if int(data.get("nbformat", 4)) < 4:
-            data = nbformat.convert(nbformat.from_dict(data), 4)
     except Exception:  # noqa: BLE001 - any failure to read means the same for the student
         sub.flag(Status.NOT_A_NOTEBOOK)
         sub.notes.append("The file is not a Jupyter notebook. In Colab use File -> Download -> "

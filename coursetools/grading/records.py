@@ -104,6 +104,8 @@ class CellResult:
 
 @dataclasses.dataclass
 class TestResult:
+    __test__ = False   # a record, not a pytest test class
+
     test: str
     points: float
     earned: float
