@@ -28,6 +28,8 @@ END_HIDDEN = "### END HIDDEN TESTS"
 MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
 
 TODO_LINE = "# TODO: your code here"
+# The key of an instructor notebook's (and its student lab's) metadata: lab, contract, methods, seed.
+METADATA = "coursetools"
 
 _GRADED = re.compile(r"""^\s*with\s+graded\(\s*(["'])(?P<id>[^"']+)\1""", re.M)
 _DEF = re.compile(r"^(?P<indent>\s*)def\s+(?P<name>\w+)\s*\(")

@@ -36,7 +36,7 @@ def student_source(source: str, regions: list[markers.Region]) -> str:
 
 def _set_helpers(nb, infos, strict: bool) -> bool:
     """Put the current helper cell (source and metadata) into ``nb``; True if it changed."""
-    meta = nb.metadata.get("coursetools", {})
+    meta = nb.metadata.get(markers.METADATA, {})
     cell = next(nb.cells[i.index] for i in infos if i.kind == "helpers")
     source = cells.helper_source(meta.get("lab"), meta.get("contract", []), meta.get("methods"),
                                  strict=strict)
@@ -51,7 +51,7 @@ def student_notebook(nb, path=None):
     """The student version of an instructor notebook (a new object; ``nb`` is unchanged)."""
     infos = markers.parse_notebook(nb, path)
     student = copy.deepcopy(nb)
-    student.metadata.get("coursetools", {}).pop("seed", None)   # the instructor's, for grading
+    student.metadata.get(markers.METADATA, {}).pop("seed", None)   # the instructor's, for grading
     _set_helpers(student, infos, strict=False)
     kept = []
     for info, cell in zip(infos, student.cells):

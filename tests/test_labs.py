@@ -1537,6 +1537,28 @@ class _LabExecutions:
             assert re.search(rf"^{test}\s+0/{visible[test]}\s", summary, re.M), test
         assert "Ready to hand in? not yet" in stdout(executed.cells[-1])
 
+    @pytest.mark.kernel
+    def test_with_a_wrong_function_run_all_reaches_the_end_without_helper_tracebacks(self, tmp_path):
+        """What a student with a bug sees, as in Colab's "Run all" (which ignores cell tags):
+        every cell runs (nbclient stops at the first error otherwise), the failing tests say
+        what is wrong without a traceback into the helpers, the summary and the hand-in check
+        come last."""
+        nb = splice(solution(self.lab), mutants_of(self.lab)["sign_flipped"])
+        meta = nb.metadata["coursetools"]
+        nb.cells = [c for c, info in zip(nb.cells, infos(nb)) if info.kind != "hidden"]
+        for cell, info in zip(nb.cells, infos(nb)):
+            if info.kind == "helpers":
+                cell.source = cells.helper_source(self.lab, meta["contract"], meta.get("methods"),
+                                                  strict=False)
+        folder = alone(tmp_path, nb, f"{self.lab}.ipynb")
+        executed = nb.copy()
+        NotebookClient(executed, timeout=300, kernel_name="python3", allow_errors=False,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+        text = "\n".join(stdout(c) for c in executed.cells if c.cell_type == "code")
+        assert "\u2717" in text and "hint [" in text
+        assert "<test helpers>" not in text and "Traceback" not in text
+        assert "Total:" in text and "Ready to hand in?" in stdout(executed.cells[-1])
+
     @pytest.mark.slow
     def test_mutants_are_caught_in_the_lab_and_in_grading_under_every_seed(self, mutant):
         """(e) A wrong implementation spliced in fails the test named in CAUGHT_BY in the lab,

@@ -23,18 +23,17 @@ from __future__ import annotations
 import nbformat
 from nbformat import v4
 
-from coursetools import cells
+from coursetools import cells, notebooks
 from coursetools.grading.extract import CellCode
 from coursetools.grading.instructor import Lab
-from coursetools.grading.records import Role
+from coursetools.grading.records import CELL_META, Role
 
-META = "coursetools"
 MAX_DEFINITION_CELLS = 50
 
 
 def _cell(source: str, role: Role, **info):
     cell = v4.new_code_cell(source)
-    cell.metadata[META] = {"role": role.value, **info}
+    cell.metadata[CELL_META] = {"role": role.value, **info}
     return cell
 
 
@@ -65,8 +64,7 @@ def test_groups(lab: Lab):
 def grading_notebook(lab: Lab, definitions: list[CellCode], *, seed: str):
     """The notebook that grades one set of definitions (a student's or the instructor's)."""
     nb = v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = dict(notebooks.KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = [_cell(cells.guard_source("."), Role.SETUP),
                 _cell(cells.helper_source(lab.lab_id, lab.contract, lab.methods), Role.HELPERS),

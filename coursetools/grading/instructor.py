@@ -251,7 +251,7 @@ def load(path: Path, lab_id: str) -> Lab:
         cellmod.require_current(helper, str(path))
     except (markers.MarkerError, cellmod.OutdatedCell) as error:
         raise LabError(f"the instructor notebook cannot be used: {error}") from None
-    meta = nb.metadata.get("coursetools", {})
+    meta = nb.metadata.get(markers.METADATA, {})
     contract = list(meta.get("contract") or [])
     if not contract:
         raise LabError(f"{path} has no metadata.coursetools.contract (the names students write)")
@@ -316,7 +316,8 @@ def wrong_lab(nb, lab: Lab, others) -> str | None:
     (its metadata, its title, a title "Lab <n>" with another number, or more shared markdown
     cells with another lab than with this one).
     """
-    meta = nb.get("metadata", {}).get("coursetools") if isinstance(nb.get("metadata"), dict) else None
+    meta = nb.get("metadata", {}).get(markers.METADATA) if isinstance(nb.get("metadata"), dict) \
+        else None
     declared = meta.get("lab") if isinstance(meta, dict) else None
     if declared:   # the lab's own metadata, kept by Colab and Jupyter
         return None if declared in (lab.declared_id, lab.lab_id) else str(declared)

@@ -30,10 +30,9 @@ from queue import Empty
 import pytest
 import zmq
 
-from coursetools.grading.records import PRELUDE, CellResult, Failure, Role
+from coursetools.grading.records import CELL_META, PRELUDE, CellResult, Failure, Role
 from coursetools.kernel.checks import MIME
 
-META = "coursetools"
 PROPERTY = "coursetools-result"
 MAX_RESTARTS = 8
 POLL_SECONDS = 0.2
@@ -208,7 +207,7 @@ def _is_cell(item) -> bool:
 
 
 def _meta(cell) -> dict:
-    return dict(cell.get("metadata", {}).get(META, {}))
+    return dict(cell.get("metadata", {}).get(CELL_META, {}))
 
 
 def _role(cell) -> Role | None:

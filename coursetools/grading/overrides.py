@@ -67,6 +67,37 @@ def _student(text: str, ids: dict[str, str], names: dict[str, list[str]]) -> tup
     return None, ""
 
 
+def _lookups(students: dict[str, str]) -> tuple[dict, dict]:
+    """Row ids by normalised id, and by every written form of the name ("Müller, Eve", ...)."""
+    ids = {normal_id(s): s for s in students}
+    names: dict[str, list[str]] = {}
+    for sid, name in students.items():
+        for form in name_forms("", "", name):
+            names.setdefault(form, []).append(sid)
+    return ids, names
+
+
+def _points(target: str, text: str, reason: str, tests: dict[str, float],
+            max_points: float) -> tuple[float, list[str]]:
+    """The points of one line and what is wrong with the line (test, points, reason)."""
+    problems = []
+    if target not in tests and target not in (TOTAL, PENALTY):
+        problems.append(f"unknown test {target!r} (use a test id of the lab, {TOTAL} or "
+                        f"{PENALTY})")
+    limit = tests.get(target, max_points)
+    try:
+        points = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text
+                       else text)
+        if not 0 <= points <= limit:
+            problems.append(f"points {text} outside 0..{fmt(limit)}")
+    except ValueError:
+        problems.append(f"points {text!r} is not a number")
+        points = 0.0
+    if not reason:
+        problems.append("no reason (the student sees it in the feedback)")
+    return points, problems
+
+
 def load(out: Path, tests: dict[str, float], max_points: float,
          students: dict[str, str]) -> tuple[list[Override], list[str]]:
     """The overrides of ``OUT/overrides.csv`` (none if absent) and warnings.
@@ -82,11 +113,7 @@ def load(out: Path, tests: dict[str, float], max_points: float,
     if tuple(header[:4]) != COLUMNS:
         raise OverridesError(f"{path}: the first line must be the header "
                              f"{','.join(COLUMNS)} (it is {','.join(header) or 'empty'})")
-    ids = {normal_id(s): s for s in students}
-    names: dict[str, list[str]] = {}
-    for sid, name in students.items():
-        for form in name_forms("", "", name):        # "Müller, Eve" and "Eve Müller"
-            names.setdefault(form, []).append(sid)
+    ids, names = _lookups(students)
     found, errors, warnings, seen = [], [], [], {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -97,36 +124,19 @@ def load(out: Path, tests: dict[str, float], max_points: float,
             continue
         who, target, points_text, reason = (c.strip() for c in row[:4])
         target = target if target in tests else target.casefold()
-        limit = tests.get(target, max_points)
-        problems = []
-        if target not in tests and target not in (TOTAL, PENALTY):
-            problems.append(f"unknown test {target!r} (use a test id of the lab, "
-                            f"{TOTAL} or {PENALTY})")
-        try:
-            points = float(points_text.replace(",", ".") if points_text.count(",") == 1
-                           and "." not in points_text else points_text)
-            if not 0 <= points <= limit:
-                problems.append(f"points {points_text} outside 0..{fmt(limit)}")
-        except ValueError:
-            problems.append(f"points {points_text!r} is not a number")
-            points = 0.0
-        if not reason:
-            problems.append("no reason (the student sees it in the feedback)")
+        points, problems = _points(target, points_text, reason, tests, max_points)
         student, why = _student(who, ids, names)
-        if why:
-            problems.append(why)
+        problems += [why] if why else []
         if problems:
             errors.append(f"{where}: " + "; ".join(problems))
-            continue
-        if student is None:
+        elif student is None:
             warnings.append(f"{where}: no student {who!r} in the results; not applied")
-            continue
-        if (student, target) in seen:
+        elif (student, target) in seen:
             errors.append(f"{where}: {who} / {target} was already overridden on line "
                           f"{seen[(student, target)]}")
-            continue
-        seen[(student, target)] = number
-        found.append(Override(number, student, target, points, reason))
+        else:
+            seen[(student, target)] = number
+            found.append(Override(number, student, target, points, reason))
     if errors:
         raise OverridesError("overrides.csv cannot be applied:\n  " + "\n  ".join(errors))
     return found, warnings

@@ -64,6 +64,9 @@ STATUS_OF_FAILURE = {Failure.TIMEOUT: Status.TIMEOUT, Failure.NOTEBOOK_TIME: Sta
                      Failure.KERNEL_DIED: Status.KERNEL_DIED}
 
 
+CELL_META = "coursetools"   # the key of a grading notebook cell's metadata: its role, its tests
+
+
 class Role(enum.Enum):
     """What a cell of a grading notebook is for (``metadata.coursetools.role``)."""
 
