@@ -16,10 +16,16 @@
   from the page's text and with the section title from the search index; both carry the TeX source
   of any math (``\\(\\operatorname{Var}(w) = 1/M\\)``), which MathJax never sees there. A small script,
   added to the search page only, turns that TeX into readable text (``Var(w) = 1/M``, ``W⁽¹⁾ᵀ``).
+- **A style change reaches the site.** Sphinx copies ``_static/`` only when it rewrites some page;
+  after an edit to ``_static/course.css`` alone it reports "no targets are out of date" and the
+  site keeps the old stylesheet. The digest of the static files is kept in the build environment;
+  when it changes, the root page is rebuilt, which copies them.
 """
 from __future__ import annotations
 
+import hashlib
 import html
+from pathlib import Path
 
 from sphinx.util import logging
 
@@ -178,7 +184,9 @@ SEARCH_SCRIPT = r"""
   };
   const mathText = (tex) => texToText(tex.trim().replace(/^(\\\(|\\\[|\$\$?)|(\\\)|\\\]|\$\$?)$/g, ""));
   // Section titles in the index are plain text with the math as bare TeX.
-  const looksLikeTex = (s) => /\\[A-Za-z]|[\^_]\{/.test(s);
+  // A command, a braced script (x_{i}), or a one-character script closing a word (x_1, W^T),
+  // which an identifier such as ready_to_hand_in does not have.
+  const looksLikeTex = (s) => /\\[A-Za-z]|[\^_]\{|[\w)][\^_][\w′](?![\w])/u.test(s);
   const plainHtml = (markup) => {
     const el = document.createElement("div");
     el.innerHTML = markup;
@@ -223,8 +231,27 @@ def on_page(app, pagename, templatename, context, doctree) -> None:
         context["script_files"] = unique_scripts(context["script_files"])
 
 
+def static_digest(srcdir: Path, static_paths) -> str:
+    """A digest of the names and bytes of every file in the project's static folders."""
+    digest = hashlib.sha256()
+    for folder in static_paths:
+        root = Path(srcdir, folder)
+        for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []:
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def outdated_when_static_changed(app, env, added, changed, removed) -> list[str]:
+    digest = static_digest(Path(app.srcdir), app.config.html_static_path)
+    if getattr(env, "course_static_digest", None) == digest:
+        return []
+    env.course_static_digest = digest
+    return [app.config.root_doc] if app.config.root_doc in env.all_docs else []
+
+
 def setup(app):
     # After sphinx-book-theme's launch buttons (priority 501), which this reads.
     app.connect("html-page-context", on_page, priority=900)
+    app.connect("env-get-outdated", outdated_when_static_changed)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

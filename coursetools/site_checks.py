@@ -8,6 +8,7 @@ list of problems (strings); an empty list means the check passed.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -105,11 +106,26 @@ def built_sources(root: Path, html_dir: Path):
             yield docname, source, page
 
 
+def prose_of(source: Path) -> str:
+    """The Markdown prose of a page: Markdown cells only, without fenced code or inline code.
+
+    A ``$`` inside code (a shell variable, a price in a string) is not math, so it must not make
+    a page count as one that needs MathJax.
+    """
+    text = source.read_text(encoding="utf-8")
+    if source.suffix == ".ipynb":
+        cells = json.loads(text).get("cells", [])
+        text = "\n\n".join("".join(cell.get("source", "")) for cell in cells
+                            if cell.get("cell_type") == "markdown")
+    text = re.sub(r"^(```|~~~).*?^\1[^\n]*$", "", text, flags=re.M | re.S)
+    return re.sub(r"(`+)[^`]*?\1", "", text)
+
+
 def pages_without_math(root: Path, html_dir: Path) -> list[str]:
-    """Pages whose source contains ``$…$`` math but whose HTML has no MathJax math markup."""
+    """Pages whose prose contains ``$…$`` math but whose HTML has no MathJax math markup."""
     problems = []
     for docname, source, page in built_sources(root, html_dir):
-        if re.search(r"\$[^$\s][^$]*\$", source.read_text(encoding="utf-8")):
+        if re.search(r"\$[^$\s][^$]*\$", prose_of(source)):
             soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
             if not soup.select(".math"):
                 problems.append(f"{docname}: source has $…$ math but the page has no math markup")

@@ -207,7 +207,7 @@ def setup_module():
 
 def has_math(docname: str) -> bool:
     source = site.source_of(ROOT, docname)
-    return source is not None and "$" in source.read_text(encoding="utf-8")
+    return source is not None and "$" in site.prose_of(source)
 
 
 def colab_url(docname: str) -> str:

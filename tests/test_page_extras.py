@@ -95,3 +95,23 @@ def test_each_script_once():
     assert [(s.filename, s.priority, s.attributes) for s in kept] == [
         ("a.js", 500, {}), (None, 500, {"body": thebe}), ("b.js", 500, {}), ("a.js", 800, {}),
         (None, 500, {"body": "other"})]
+
+
+def test_a_change_to_a_static_file_rebuilds_the_root_page_once(tmp_path):
+    (tmp_path / "_static").mkdir()
+    css = tmp_path / "_static" / "course.css"
+    css.write_text("a { color: red; }")
+    app = SimpleNamespace(srcdir=str(tmp_path),
+                          config=SimpleNamespace(html_static_path=["_static"], root_doc="intro"))
+    env = SimpleNamespace(all_docs={"intro": 0, "chapters/a": 0})
+
+    def outdated():
+        return page_extras.outdated_when_static_changed(app, env, set(), set(), set())
+
+    assert outdated() == ["intro"]          # first build: nothing recorded yet
+    assert outdated() == []                 # nothing changed: Sphinx may skip writing
+    css.write_text("a { color: blue; }")
+    assert outdated() == ["intro"]          # the stylesheet changed: a page is written, static copied
+    assert outdated() == []
+    (tmp_path / "_static" / "new.svg").write_text("<svg/>")
+    assert outdated() == ["intro"]          # a new file counts too

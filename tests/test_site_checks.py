@@ -13,7 +13,8 @@ def make_book(tmp_path: Path, page_a: str, page_b: str = "<p>b</p>") -> tuple[Pa
     (root / "_config.yml").write_text(CONFIG)
     (root / "_toc.yml").write_text(TOC)
     (root / "intro.md").write_text("# Intro\n")
-    (root / "chapters" / "a.ipynb").write_text('{"cells": [{"source": "$x^2$"}]}')
+    (root / "chapters" / "a.ipynb").write_text('{"cells": [{"cell_type": "markdown", "source": "$x^2$"},'
+                                               ' {"cell_type": "code", "source": "print(\'$5 and $6\')"}]}')
     (root / "chapters" / "b.md").write_text("# B\n")
     html = root / "_build" / "html"
     (html / "chapters").mkdir(parents=True)
@@ -52,6 +53,14 @@ def test_broken_link_and_image_are_found(tmp_path):
 def test_math_left_as_dollars_is_found(tmp_path):
     root, html = make_book(tmp_path, GOOD_A.replace('class="math"', 'class="text"'))
     assert site.pages_without_math(root, html) == ["chapters/a: source has $…$ math but the page has no math markup"]
+
+
+def test_dollars_in_code_are_not_math(tmp_path):
+    root, html = make_book(tmp_path, GOOD_A, page_b="<p>b</p>")
+    (root / "chapters" / "b.md").write_text("# B\n\nRun `echo $HOME and $PATH`.\n\n```bash\necho $A $B\n```\n")
+    assert site.pages_without_math(root, html) == []
+    (root / "chapters" / "b.md").write_text("# B\n\nThe rate $\\eta$.\n")
+    assert site.pages_without_math(root, html) == ["chapters/b: source has $…$ math but the page has no math markup"]
 
 
 def test_wrong_or_missing_colab_links_are_found(tmp_path):
