@@ -9,6 +9,7 @@ a change: a bug, a cheat or a fault.
 from __future__ import annotations
 
 import copy
+import csv
 import dataclasses
 import re
 import textwrap
@@ -478,3 +479,9 @@ def write(case: Case, folder: Path) -> Path:
 def write_class(folder: Path, cases=CASES) -> list[Path]:
     Path(folder).mkdir(parents=True, exist_ok=True)
     return [write(case, folder) for case in cases]
+
+
+def grades_by_student(out: Path) -> dict[str, dict]:
+    """The rows of a run's grades.csv, by student."""
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}

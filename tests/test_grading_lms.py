@@ -67,10 +67,6 @@ def read_csv(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
-def by_student(out: Path) -> dict[str, dict]:
-    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
-        return {row["student"]: row for row in csv.DictReader(handle)}
-
 
 @pytest.fixture(scope="module")
 def canvas(tmp_path_factory):
@@ -80,7 +76,7 @@ def canvas(tmp_path_factory):
     out = folder / "results"
     run = grade("--submissions", download, "--out", out, "--roster",
                 FILES / "canvas_gradebook.csv", "--late-penalty", "10%/day,max=50%")
-    return {"run": run, "out": out, "folder": folder, "rows": by_student(out)}
+    return {"run": run, "out": out, "folder": folder, "rows": subs.grades_by_student(out)}
 
 
 def test_canvas_zip_grades_into_the_roster_rows(canvas):
@@ -138,7 +134,7 @@ def test_overrides_survive_a_regrade_of_one_student(canvas):
     run = grade("--submissions", again, "--out", out)              # no --roster: it is kept
     assert run.returncode == 0, run.stderr
     assert "graded 2 submissions" in run.stdout                    # Bob's file, Hank missing
-    rows = by_student(out)
+    rows = subs.grades_by_student(out)
     assert (rows["12345"]["points"], rows["12345"]["run"]) == ("12", "2")
     assert (rows["23456"]["points"], rows["23456"]["overridden"]) == ("12", "backward_active_unit")
     assert (rows["45678"]["points"], rows["56789"]["status"]) == ("5", "missing")
@@ -155,8 +151,8 @@ def test_render_applies_edited_overrides_without_grading(canvas, tmp_path):
                                        encoding="utf-8")
     run = coursetools("render", "--out", out)
     assert run.returncode == 0, run.stderr
-    assert by_student(out)["12345"]["points"] == "19"
-    assert by_student(out)["45678"]["points"] == "0"                # that override was removed
+    assert subs.grades_by_student(out)["12345"]["points"] == "19"
+    assert subs.grades_by_student(out)["45678"]["points"] == "0"                # that override was removed
     (out / "overrides.csv").write_text("student,test,points,reason\n12345,backwrd,1,typo\n",
                                        encoding="utf-8")
     bad = coursetools("render", "--out", out)
@@ -188,7 +184,7 @@ def test_moodle_download_with_participants_deadline_and_exports(tmp_path):
                 FILES / "moodle_participants.csv", "--deadline", "2026-03-01T23:59",
                 "--late-penalty", "2/day,max=5")
     assert run.returncode == 0, run.stderr
-    rows = by_student(out)
+    rows = subs.grades_by_student(out)
     assert {s: (r["points"], r["late_days"], r["status"]) for s, r in rows.items()} == {
         "S1003": ("20", "", "ok"),
         "S1001": ("8", "2", "ok"),                                 # 12 - 2 days x 2 points
@@ -214,7 +210,7 @@ def test_gradescope_group_submission_gives_every_member_the_grade(tmp_path):
     run = grade("--submissions", download, "--out", out, "--roster",
                 FILES / "moodle_participants.csv", "--deadline", "2026-03-01T23:59")
     assert run.returncode == 0, run.stderr
-    rows = by_student(out)
+    rows = subs.grades_by_student(out)
     assert {s: (r["name"], r["points"], r["late"]) for s, r in rows.items()} == {
         "S1003": ("Eve Müller", "20", ""),
         "S1001": ("Bob Smith", "12", "yes"),                     # Gradescope's time: late

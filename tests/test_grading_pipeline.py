@@ -46,10 +46,6 @@ def grade(*args, cwd=ROOT):
                           cwd=cwd, capture_output=True, text=True, timeout=1500)
 
 
-def rows_of(out: Path) -> dict[str, dict]:
-    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
-        return {row["student"]: row for row in csv.DictReader(handle)}
-
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
@@ -62,7 +58,7 @@ def graded(tmp_path_factory):
     started = time.monotonic()
     run = grade("--lab", subs.LAB, "--submissions", folder, "--out", out, "--jobs", 2,
                 "--timeout", 5, "--notebook-timeout", 60, "--seed", "tests", "--quiet")
-    return {"run": run, "out": out, "folder": folder, "before": before, "rows": rows_of(out),
+    return {"run": run, "out": out, "folder": folder, "before": before, "rows": subs.grades_by_student(out),
             "seconds": time.monotonic() - started, "pth_before": pth_before,
             "repo_before": repo_before,
             "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
@@ -240,13 +236,13 @@ def test_a_regrade_updates_its_students_and_keeps_the_class(small_class, tmp_pat
     out = tmp_path / "out"
     assert grade("--lab", subs.LAB, "--submissions", small_class, "--out", out,
                  "--quiet").returncode == 0
-    before = rows_of(out)
+    before = subs.grades_by_student(out)
     one = tmp_path / "resubmission"
     one.mkdir()
     nbformat.write(subs.submission(), one / "backward_sign_flipped.ipynb")   # fixed
     run = grade("--lab", subs.LAB, "--submissions", one, "--out", out, "--quiet")
     assert run.returncode == 0, run.stderr
-    after = rows_of(out)
+    after = subs.grades_by_student(out)
     assert set(after) == set(before)
     assert after["backward_sign_flipped"]["points"] == "20" and \
         after["backward_sign_flipped"]["run"] == "2"
@@ -255,7 +251,7 @@ def test_a_regrade_updates_its_students_and_keeps_the_class(small_class, tmp_pat
     assert sorted(p.stem for p in (out / "feedback").glob("*.md")) == sorted(SMALL)
     assert len((out / "runs.jsonl").read_text().splitlines()) == 2
     fresh = grade("--lab", subs.LAB, "--submissions", one, "--out", out, "--fresh", "--quiet")
-    assert fresh.returncode == 0 and set(rows_of(out)) == {"backward_sign_flipped"}
+    assert fresh.returncode == 0 and set(subs.grades_by_student(out)) == {"backward_sign_flipped"}
 
 
 def test_unknown_lab_missing_folder_and_unsafe_results_folder_fail_clearly(tmp_path):
@@ -288,7 +284,7 @@ def test_instructor_notebook_from_outside_the_repository(tmp_path):
                 "--instructor", private, "--jobs", 1)
     assert run.returncode == 0, run.stderr
     assert re.search(r"grading \[#+\] (\d)/\1 notebooks", run.stderr)   # the progress line
-    row = rows_of(tmp_path / "out")["partial_forward_loss"]
+    row = subs.grades_by_student(tmp_path / "out")["partial_forward_loss"]
     assert (row["points"], row["max_points"], row["hidden_private_extra"]) == ("11", "25", "5")
 
 
@@ -307,7 +303,7 @@ def test_a_lab_whose_contract_is_classes(tmp_path):
     run = grade("--lab", "lab4_xor", "--submissions", folder, "--out", tmp_path / "out",
                 "--jobs", 2, "--quiet")
     assert run.returncode == 0, run.stderr
-    rows = rows_of(tmp_path / "out")
+    rows = subs.grades_by_student(tmp_path / "out")
     assert rows["complete"]["status"] == "ok" and rows["complete"]["points"] == rows[
         "complete"]["max_points"]
     assert rows["skeleton"]["status"] == "not attempted" and rows["skeleton"]["points"] == "0"
