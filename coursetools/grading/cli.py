@@ -121,16 +121,20 @@ def run(args) -> int:
     if args.unsafe_no_sandbox:
         print(pipeline.UNSAFE_WARNING, file=sys.stderr)
     flagged = [s for s in outcome.graded if s.statuses]
-    print(f"graded {len(outcome.graded)} submissions of {outcome.lab.lab_id} (max "
+    print(f"graded {_count(len(outcome.graded), 'submission')} of {outcome.lab.lab_id} (max "
           f"{fmt(outcome.store.max_points)} points) in run {outcome.run}; "
-          f"{len(flagged)} with a status other than ok; {len(outcome.store.students)} students "
-          "in the results")
+          f"{len(flagged)} with a status other than ok; "
+          f"{_count(len(outcome.store.students), 'student')} in the results")
     for sub in flagged:
         print(f"  {sub.student}: {sub.status_text}")
     for warning in outcome.warnings:
         print(f"  warning: {warning}")
     _print_outputs(args.out)
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _print_outputs(out: Path) -> None:
