@@ -11,7 +11,9 @@ rotates, the machines are noisy):
 - **bare, 1 process** and **bare, 2 processes**: the same notebooks executed top to bottom with
   nbclient, as many at once, errors allowed (a skeleton raises), the Agg backend;
 - **fixed start-up**: ``coursetools grade`` on an empty folder (the reference run and
-  everything else a run does whatever the size of the class).
+  everything else a run does whatever the size of the class);
+- **grade, 1 job, no sandbox**: the same as grade, 1 job with ``--unsafe-no-sandbox``: what the
+  sandbox costs per submission.
 
 Each figure is written with its runs, medians, the ratios per repeat, seconds per submission,
 the peak memory (the largest process, grader or kernel, in MB) and the load average before each
@@ -93,10 +95,10 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     return time.perf_counter() - start, int(done.stdout.split()[-1]) / 1024
 
 
-def grade(folder: Path, out: Path, lab: str, jobs: int) -> tuple[float, float]:
+def grade(folder: Path, out: Path, lab: str, jobs: int, *flags: str) -> tuple[float, float]:
     shutil.rmtree(out, ignore_errors=True)
     return timed([sys.executable, "-m", "coursetools", "grade", "--lab", lab, "--submissions",
-                  str(folder), "--out", str(out), "--jobs", str(jobs), "--quiet"], ROOT)
+                  str(folder), "--out", str(out), "--jobs", str(jobs), "--quiet", *flags], ROOT)
 
 
 def bare(folder: Path, work: Path, jobs: int) -> tuple[float, float]:
@@ -116,7 +118,8 @@ def _summary(runs: list[float], count: int | None = None) -> dict:
 def measure(lab: str = subs.LAB, count: int = 40, repeats: int = 3,
             output: Path = OUTPUT) -> dict:
     """Run every measurement ``repeats`` times, interleaved; write ``output``; return it."""
-    kinds = ["grade_1_job", "grade_2_jobs", "bare_1_process", "bare_2_processes", "startup"]
+    kinds = ["grade_1_job", "grade_2_jobs", "bare_1_process", "bare_2_processes", "startup",
+             "grade_1_job_no_sandbox"]
     seconds = {k: [] for k in kinds}
     peak = {k: [] for k in kinds}
     loads = []
@@ -128,7 +131,9 @@ def measure(lab: str = subs.LAB, count: int = 40, repeats: int = 3,
                 "grade_2_jobs": lambda: grade(tmp / "class", tmp / "out", lab, 2),
                 "bare_1_process": lambda: bare(tmp / "class", tmp / "bare", 1),
                 "bare_2_processes": lambda: bare(tmp / "class", tmp / "bare", 2),
-                "startup": lambda: grade(tmp / "empty", tmp / "out0", lab, 2)}
+                "startup": lambda: grade(tmp / "empty", tmp / "out0", lab, 2),
+                "grade_1_job_no_sandbox": lambda: grade(tmp / "class", tmp / "out", lab, 1,
+                                                        "--unsafe-no-sandbox")}
         for repeat in range(repeats):
             order = kinds[repeat % len(kinds):] + kinds[:repeat % len(kinds)]
             for kind in order:
@@ -144,6 +149,8 @@ def measure(lab: str = subs.LAB, count: int = 40, repeats: int = 3,
                                                               seconds["bare_2_processes"])],
         "speedup_2_jobs": [round(one / two, 3) for one, two in zip(seconds["grade_1_job"],
                                                                    seconds["grade_2_jobs"])],
+        "sandbox_over_no_sandbox": [round(s / u, 3) for s, u in zip(
+            seconds["grade_1_job"], seconds["grade_1_job_no_sandbox"])],
     }
     result = {
         "what": f"{count} generated submissions of {lab}: coursetools grade (sandboxed kernels) "
