@@ -1,0 +1,161 @@
+"""The chapters' SymPy checks fail when the mathematics is wrong.
+
+nbval proves that every check passes on the course's formulas, but a check that cannot fail passes
+too. Each case here breaks one step of a derivation the way a reader (or a careless edit) might —
+a dropped activation slope, fan-in where fan-out belongs, Var(z) where E[z²] belongs, a batch
+mean where the loss is a sum — runs the chapter's code up to the check in this process, and
+expects that check's ``assert`` to fail, and no earlier cell to fail first.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ROOT / "chapters"
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass(frozen=True)
+class Break:
+    notebook: str
+    old: str          # text of exactly one code cell of the notebook
+    new: str          # what a wrong derivation would have there
+    check: str = ""   # text of the cell whose assert must fail (default: the broken cell)
+
+
+BREAKS = {
+    # Learning as minimisation (chapter 1)
+    "change of a quadratic without the 1/2 of its second-order term": Break(
+        "01_learning_as_minimisation", "+ eta_s**2 / 2 * (g_v.T * A_s * g_v)[0, 0]",
+        "+ eta_s**2 * (g_v.T * A_s * g_v)[0, 0]"),
+    # Computational graphs (chapter 2)
+    "multi-path chain rule with one path only": Break(
+        "02_computational_graphs", "\n            + sp.diff(F, b).subs(on_path) * sp.diff(b_of_x, xs))", ")"),
+    # Backpropagation: deltas (chapter 3)
+    "labs' squared error without its factor 2": Break(
+        "03_backprop_deltas", '- 2 * (y_id[k] - d[k])) == 0, "labs 1-3"',
+        '- (y_id[k] - d[k])) == 0, "labs 1-3"'),
+    "sigmoid output delta without the sigmoid's slope": Break(
+        "03_backprop_deltas", "(y_sig[k] - d[k]) * y_sig[k] * (1 - y_sig[k])) == 0",
+        "(y_sig[k] - d[k])) == 0"),
+    "softmax Jacobian without the indicator 1[k=j]": Break(
+        "03_backprop_deltas", "y_soft[k] * (indicator - y_soft[j])",
+        "y_soft[k] * (1 - y_soft[j])"),
+    "delta recursion without the hidden slope f'(u_j)": Break(
+        "03_backprop_deltas", "delta[l] = [f_prime(us[l][j - 1]) * sum(", "delta[l] = [sum(",
+        check='assert sp.expand(difference) == 0, f"mismatch for w^({l})_{j}{i}"'),
+    "output delta without the output slope g'(u_k)": Break(
+        "03_backprop_deltas", "(y[k] - d_out[k]) * g_prime(us[L][k])", "(y[k] - d_out[k])",
+        check='assert sp.expand(difference) == 0, f"mismatch for w^({l})_{j}{i}"'),
+    # The Jacobian form (chapter 4)
+    "tanh' written as 1 - tanh": Break(
+        "04_jacobian_form", "f_prime = lambda v: 1 - sp.tanh(v)**2   # derivative of tanh, by hand",
+        "f_prime = lambda v: 1 - sp.tanh(v)   # derivative of tanh, by hand"),
+    "back through W without going back through f": Break(
+        "04_jacobian_form", "assert_equal(W.T * delta.subs(at_u),",
+        "assert_equal(W.T * (z_out - d).subs(at_u),"),
+    "hidden delta W^T delta without the element-wise f'(u)": Break(
+        "04_jacobian_form", "delta1 = f1_prime.multiply_elementwise(W2.T * delta2)",
+        "delta1 = W2.T * delta2"),
+    "batch deltas divided by N while the loss is a sum": Break(
+        "04_jacobian_form", "Delta1 = F1_prime.multiply_elementwise(Delta2 * W2)     # N x M_1",
+        "Delta1 = F1_prime.multiply_elementwise(Delta2 * W2) / N"),
+    "bias gradient from the first sample only": Break(
+        "04_jacobian_form", "assert_equal(Delta1.T * ones, entrywise_grad(E, b1))",
+        "assert_equal(Delta1[0, :].T, entrywise_grad(E, b1))"),
+    # The initialisation variance (chapter 5)
+    "ReLU keeps all of the variance": Break(
+        "05_initialisation_variance", "assert sp.simplify(relu_second_moment - sigma**2 / 2) == 0",
+        "assert sp.simplify(relu_second_moment - sigma**2) == 0"),
+    "Var(z) where E[z^2] belongs": Break(
+        "05_initialisation_variance", "claim = M_small * s**2 * second_moment_z",
+        "claim = M_small * s**2 * var_z"),
+    "LeCun's 1/M for a ReLU network": Break(
+        "05_initialisation_variance", "forward_ratio.subs(var_w, 2 / M) - 1) == 0",
+        "forward_ratio.subs(var_w, 1 / M) - 1) == 0"),
+    "backward variance with the fan-in": Break(
+        "05_initialisation_variance", "fan_out_formula = M_next * s**2", "fan_out_formula = M_l * s**2"),
+    # Training in practice (chapter 6)
+    "weight decay's shrinkage without the learning rate": Break(
+        "06_training_in_practice", "((1 - eta_wd * zeta) * w_i", "((1 - zeta) * w_i"),
+    "Adam's average weights summing to 1 - beta^(t+1)": Break(
+        "06_training_in_practice", "assert sp.expand(weights - (1 - beta ** t)) == 0",
+        "assert sp.expand(weights - (1 - beta ** (t + 1))) == 0"),
+    # From scratch to frameworks (chapter 7)
+    "parameter count without the biases": Break(
+        "07_from_scratch_to_frameworks", '(sp.Indexed("M", l_s - 1) + 1)', 'sp.Indexed("M", l_s - 1)'),
+    # Debugging backpropagation (chapter 8)
+    "central difference at a ReLU kink without the 2 of 2h": Break(
+        "08_debugging_backprop", "quotient(inside) - (inside + h) / (2 * h)", "quotient(inside) - (inside + h) / h"),
+    # Mathematical prerequisites (appendix)
+    "Hessian of a quadratic form without its 1/2": Break(
+        "appendix_prerequisites", "E_quad = (e.T * A * e)[0] / 2", "E_quad = (e.T * A * e)[0]"),
+}
+
+
+def code_cells(notebook: str) -> list[str]:
+    nb = nbformat.read(CHAPTERS / f"{notebook}.ipynb", as_version=4)
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+
+
+def without_magics(source: str) -> str:
+    """The cell as plain Python: the chapters' only magic is ``%matplotlib inline``."""
+    return "\n".join("" if line.lstrip().startswith("%") else line for line in source.split("\n"))
+
+
+def run_until_check(cells: list[str], check: int) -> None:
+    """Run cells 0..check-1 (each must pass) and then the check cell, whose error propagates."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    namespace = {"__name__": "__main__"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for index, source in enumerate(cells[:check + 1]):
+            code = compile(without_magics(source), f"<code cell {index}>", "exec")
+            if index < check:
+                try:
+                    exec(code, namespace)
+                except Exception as error:  # noqa: BLE001 - reported as a failure of the case
+                    pytest.fail(f"code cell {index} failed before the check: {error!r}")
+            else:
+                try:
+                    exec(code, namespace)
+                finally:
+                    plt.close("all")
+            plt.close("all")
+
+
+def the_one_cell(cells: list[str], text: str, notebook: str) -> int:
+    found = [index for index, source in enumerate(cells) if text in source]
+    assert len(found) == 1, f"{notebook}: {text!r} is in {len(found)} code cells, expected one"
+    return found[0]
+
+
+@pytest.mark.parametrize("name", BREAKS)
+def test_a_wrong_derivation_fails_its_check(name):
+    case = BREAKS[name]
+    cells = code_cells(case.notebook)
+    broken = the_one_cell(cells, case.old, case.notebook)
+    check = the_one_cell(cells, case.check or case.old, case.notebook)
+    assert check >= broken
+    cells[broken] = cells[broken].replace(case.old, case.new)
+    with pytest.raises(AssertionError):
+        run_until_check(cells, check)
+
+
+def test_each_notebook_runs_to_its_last_check_unbroken():
+    """The same driver passes on the course's own code, so a failure above is the break's."""
+    for notebook in sorted({case.notebook for case in BREAKS.values()}):
+        cells = code_cells(notebook)
+        last = max(the_one_cell(cells, case.check or case.old, notebook)
+                   for case in BREAKS.values() if case.notebook == notebook)
+        run_until_check(cells, last)
