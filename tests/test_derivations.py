@@ -53,6 +53,21 @@ BREAKS = {
     "output delta without the output slope g'(u_k)": Break(
         "03_backprop_deltas", "(y[k] - d_out[k]) * g_prime(us[L][k])", "(y[k] - d_out[k])",
         check='assert sp.expand(difference) == 0, f"mismatch for w^({l})_{j}{i}"'),
+    "sigmoid + binary cross-entropy delta with the sigmoid's slope": Break(
+        "03_backprop_deltas", '- (y_sig[k] - d[k])) == 0, "sigmoid + binary cross-entropy"',
+        '- (y_sig[k] - d[k]) * y_sig[k] * (1 - y_sig[k])) == 0, "sigmoid + binary cross-entropy"'),
+    "worked example: hidden delta without the sigmoid's slope": Break(
+        "03_backprop_deltas", "delta1_ex = z1_ex[1:] * (1 - z1_ex[1:]) * (W2_ex[:, 1:].T @ delta2_ex)",
+        "delta1_ex = W2_ex[:, 1:].T @ delta2_ex"),
+    "one-glance card: hidden delta without f'(U)": Break(
+        "03_backprop_deltas", "Delta1 = f_prime(U1) * (Delta2 @ W2)", "Delta1 = Delta2 @ W2"),
+    "tanh output delta without tanh'": Break(
+        "03_backprop_deltas", "(y_tanh[j] - d[j]) * (1 - y_tanh[j] ** 2)", "(y_tanh[j] - d[j])"),
+    "skip connection's term left out of the delta recursion": Break(
+        "03_backprop_deltas", "(through_layer_2 + v_11 * delta3)", "(through_layer_2)"),
+    "sigmoid with slope xi: the chain rule's xi dropped": Break(
+        "03_backprop_deltas", "assert sp.simplify(grad_w - xi_e6 * grad_v) == 0",
+        "assert sp.simplify(grad_w - grad_v) == 0"),
     # The Jacobian form (chapter 4)
     "tanh' written as 1 - tanh": Break(
         "04_jacobian_form", "f_prime = lambda v: 1 - sp.tanh(v)**2   # derivative of tanh, by hand",
@@ -81,18 +96,38 @@ BREAKS = {
         "forward_ratio.subs(var_w, 1 / M) - 1) == 0"),
     "backward variance with the fan-in": Break(
         "05_initialisation_variance", "fan_out_formula = M_next * s**2", "fan_out_formula = M_l * s**2"),
+    "He initialisation for a leaky ReLU with 1 + alpha for 1 + alpha^2": Break(
+        "05_initialisation_variance", "(2 / ((1 + alpha**2) * M))", "(2 / ((1 + alpha) * M))"),
     # Training in practice (chapter 6)
     "weight decay's shrinkage without the learning rate": Break(
         "06_training_in_practice", "((1 - eta_wd * zeta) * w_i", "((1 - zeta) * w_i"),
     "Adam's average weights summing to 1 - beta^(t+1)": Break(
         "06_training_in_practice", "assert sp.expand(weights - (1 - beta ** t)) == 0",
         "assert sp.expand(weights - (1 - beta ** (t + 1))) == 0"),
+    "weight decay as a Gaussian prior with the ratio of variances inverted": Break(
+        "06_training_in_practice", "(E_sum + sigma**2 / sigma_w**2 / 2 * (w_1**2 + w_2**2))",
+        "(E_sum + sigma_w**2 / sigma**2 / 2 * (w_1**2 + w_2**2))"),
+    "Adam's bias correction one step late, 1 - beta^(t+1)": Break(
+        "06_training_in_practice", "c1, c2 = (1 - self.b1 ** self.t, 1 - self.b2 ** self.t)",
+        "c1, c2 = (1 - self.b1 ** (self.t + 1), 1 - self.b2 ** (self.t + 1))"),
     # From scratch to frameworks (chapter 7)
     "parameter count without the biases": Break(
         "07_from_scratch_to_frameworks", '(sp.Indexed("M", l_s - 1) + 1)', 'sp.Indexed("M", l_s - 1)'),
+    "softmax + cross-entropy delta written d - y": Break(
+        "07_from_scratch_to_frameworks", "delta_sym = softmax_sym(u_sym) - sp.eye(K_s)[:, c]",
+        "delta_sym = sp.eye(K_s)[:, c] - softmax_sym(u_sym)"),
+    "double-softmax floor log(1 + K/e) instead of log(1 + (K-1)/e)": Break(
+        "07_from_scratch_to_frameworks", "sp.log(1 + (K_s - 1) / sp.E)) == 0",
+        "sp.log(1 + K_s / sp.E)) == 0"),
     # Debugging backpropagation (chapter 8)
     "central difference at a ReLU kink without the 2 of 2h": Break(
         "08_debugging_backprop", "quotient(inside) - (inside + h) / (2 * h)", "quotient(inside) - (inside + h) / h"),
+    # Notation page: the table of loss scalings
+    "loss table: lab 4's mean squared error with delta 2(y - d) and no 1/N": Break(
+        "notation", "lambda U: 2 / N * (sigmoid(U) - D_prob) * sigmoid(U) * (1 - sigmoid(U)),",
+        "lambda U: 2 * (sigmoid(U) - D_prob) * sigmoid(U) * (1 - sigmoid(U)),"),
+    "loss table: the chapters' learning rate for MSELoss's 0.05 as 0.05 / 32": Break(
+        "notation", "lambda U: squares(U, D_1) / 2, 0.05 / 64),", "lambda U: squares(U, D_1) / 2, 0.05 / 32),"),
     # Mathematical prerequisites (appendix)
     "Hessian of a quadratic form without its 1/2": Break(
         "appendix_prerequisites", "E_quad = (e.T * A * e)[0] / 2", "E_quad = (e.T * A * e)[0]"),
