@@ -185,3 +185,51 @@ def test_every_file_is_a_row_or_a_warning(tmp_path):
     assert collected.warnings == [".DS_Store: ignored (a system file)"]
     assert Status.NOT_A_NOTEBOOK_FILE in [n.status for s in collected.submissions
                                           for n in s.statuses]
+
+
+def test_blackboard_download_reads_receipts_attempts_and_times(tmp_path):
+    collected = collect.collect(make_zip(tmp_path / "bb.zip", layout("blackboard_download.txt")))
+    found = {s.student: s for s in collected.submissions}
+    assert sorted(found) == ["ang", "b_smith", "emueller"]     # a username with an underscore
+    eve = found["emueller"]
+    assert (eve.name, eve.raw, eve.submitted) == ("Eve Müller", NOTEBOOK, "2026-03-01T21:48:05")
+    assert eve.other_files == [] and eve.lms["scheme"] == "blackboard"
+    bob = found["b_smith"]                                       # the later attempt counts
+    assert bob.source == "Lab 1_b_smith_attempt_2026-03-02-09-30-00_lab1.ipynb"
+    assert bob.other_files == ["Lab 1_b_smith_attempt_2026-03-01-10-00-00_lab1.ipynb"]
+    assert bob.submitted == "2026-03-02T09:30:00" and bob.name == "Bob Smith"
+    ann = found["ang"]                                           # a receipt alone: text only
+    assert ann.status_text.startswith("not a notebook file (a text entry")
+    assert collected.warnings == []
+
+
+@pytest.mark.parametrize("name", ["brightspace_download.txt", "brightspace_download_flat.txt"])
+def test_brightspace_download_folders_and_flat_names(tmp_path, name):
+    collected = collect.collect(make_zip(tmp_path / "d2l.zip", layout(name)))
+    found = {s.student: s for s in collected.submissions}
+    assert sorted(found) == ["Ann Ng", "Bob Smith", "Eve Müller"]
+    assert found["Eve Müller"].submitted == "2026-03-01T21:48:00"     # 948 PM
+    assert found["Ann Ng"].status_text == "not a notebook file (lab1.py)"
+    bob = found["Bob Smith"]
+    assert bob.submitted == "2026-03-02T09:30:00" and len(bob.other_files) == 1
+    assert "Mar 2, 2026 930 AM" in bob.source
+    assert collected.warnings == ["index.html: ignored (Brightspace's list of the download)"]
+
+
+def test_brightspace_time_after_midnight_and_names_matched_on_a_roster(tmp_path):
+    claim = collect.identify(collect.File(collect.PurePosixPath(
+        "84512-304 - Ann Ng - Mar 2, 2026 1205 AM/lab1.ipynb")))
+    assert (claim.key, claim.submitted) == ("Ann Ng", "2026-03-02T00:05:00")
+    from coursetools.grading import roster
+    class_list = roster.load(FILES / "brightspace_roster.csv")
+    collected = collect.collect(make_zip(tmp_path / "d2l.zip", layout("brightspace_download.txt")),
+                                roster.resolver(class_list))
+    assert sorted(s.student for s in collected.submissions) == ["ang", "bsmith", "emueller"]
+    assert [s.student for s in roster.attach(class_list, collected.submissions)] == ["zlee"]
+
+
+def test_names_that_only_look_like_an_lms_stay_plain():
+    for name in ["notes_attempt_2026-03-01_lab1.ipynb", "1-2 - Eve - Smarch 1, 2026 948 PM/x.ipynb",
+                 "1-2 - Eve - Mar 1, 2026 948 PM"]:
+        claim = collect.identify(collect.File(collect.PurePosixPath(name)))
+        assert claim.scheme in ("file", "folder"), (name, claim)

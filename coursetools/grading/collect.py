@@ -15,6 +15,16 @@ Who handed in what comes from the path, as each LMS names it (``identify``):
 - Moodle "Download all submissions": a folder per student
   ``Full Name_participantid_assignsubmission_file`` (older versions end it with ``_``), or,
   without folders, files ``Full Name_participantid_assignsubmission_file_original``.
+- Blackboard Learn "Assignment File Download", one flat folder:
+  ``Assignment_username_attempt_YYYY-MM-DD-HH-MM-SS_original`` and, per attempt, a receipt
+  ``Assignment_username_attempt_YYYY-MM-DD-HH-MM-SS.txt`` whose ``Name: Full Name (username)``
+  line gives the name (and the username, which may itself hold underscores); the time in the
+  name is the hand-in time. A receipt alone is a text-only submission.
+- Brightspace (D2L) "Download" of a dropbox folder: a folder per submission
+  ``<number>-<number> - Full Name - Mon D, YYYY HMM AM/``, or flat files
+  ``<number>-<number> - Full Name - Mon D, YYYY HMM AM - original``, beside an ``index.html``;
+  no user id, so the student is the name (a roster matches it by name), and the date is the
+  hand-in time.
 - a folder per student (GitHub Classroom, your own): ``alice/lab1.ipynb``;
 - Gradescope "Export Submissions": a folder ``submission_<id>`` per submission and a
   ``submission_metadata.yml`` that names its submitters (``:name:``, ``:sid:``, ``:email:``) and
@@ -59,6 +69,16 @@ CANVAS_TEXT = re.compile(r"^(?P<name>.+?)_(?:(?P<late>LATE)_)?(?P<user>\d+)_"
 MOODLE = re.compile(r"^(?P<name>[^_]+)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)"
                     r"(?:_(?P<original>.*))?$")
 ATTEMPT = re.compile(r"^(?P<stem>.+)-(?P<number>\d+)$")
+BLACKBOARD = re.compile(r"^(?P<assignment>.+)_(?P<user>[^_]+)_attempt_"
+                        r"(?P<when>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})"
+                        r"(?:_(?P<original>.+)|\.txt)$")
+BLACKBOARD_NAME = re.compile(r"^Name:\s*(?P<name>.*?)\s*\((?P<user>[^()]+)\)\s*$", re.MULTILINE)
+BRIGHTSPACE = re.compile(r"^(?P<submission>\d+)-(?P<file>\d+) - (?P<name>.+?) - "
+                         r"(?P<month>[A-Za-z]{3})[a-z]*\.? (?P<day>\d{1,2}), (?P<year>\d{4}) "
+                         r"(?P<hour>\d{1,2})(?P<minute>\d{2}) (?P<half>[AP]M)"
+                         r"(?: - (?P<original>.+))?$")
+MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                      "sep", "oct", "nov", "dec"], start=1)}
 GRADESCOPE_METADATA = "submission_metadata.yml"
 
 
@@ -200,15 +220,44 @@ def _moodle(part: str, rest: tuple[str, ...]) -> Claim | None:
                  prefix=f"{match['name']}_{match['user']}")
 
 
+def _blackboard(name: str) -> Claim | None:
+    match = BLACKBOARD.match(name)
+    if not match:
+        return None
+    when = match["when"]
+    day, time = when[:10], when[11:].replace("-", ":")
+    prefix = name[: match.end("when")]
+    return Claim(match["user"], "", "blackboard" if match["original"] else "blackboard-text",
+                 order=int(when.replace("-", "")), original=match["original"] or "",
+                 user=match["user"], prefix=prefix, submitted=f"{day}T{time}")
+
+
+def _brightspace(part: str, rest: tuple[str, ...]) -> Claim | None:
+    match = BRIGHTSPACE.match(part)
+    if not match or not (rest or match["original"]) or match["month"].lower() not in MONTHS:
+        return None
+    hour = int(match["hour"]) % 12 + (12 if match["half"] == "PM" else 0)
+    try:
+        when = datetime.datetime(int(match["year"]), MONTHS[match["month"].lower()],
+                                 int(match["day"]), hour, int(match["minute"]))
+    except ValueError:
+        return None
+    name = match["name"].strip()
+    return Claim(name, name, "brightspace", order=int(when.strftime("%Y%m%d%H%M")),
+                 original="/".join(rest) if rest else match["original"],
+                 prefix=part[: match.end("half")], submitted=when.isoformat())
+
+
 def identify(file: File) -> Claim:
     """Who ``file`` belongs to, from its path (the schemes of the module docstring)."""
     parts = file.path.parts
-    moodle = _moodle(parts[0], parts[1:])
-    if moodle:
-        return moodle
+    lms = _moodle(parts[0], parts[1:]) or _brightspace(parts[0], parts[1:])
+    if lms:
+        return lms
     if len(parts) > 1:
         return Claim(parts[0], scheme="folder", original="/".join(parts[1:]))
-    return _canvas(parts[0]) or Claim(_stem(parts[0]), original=parts[0])
+    return (_blackboard(parts[0]) or _canvas(parts[0])
+            or Claim(_stem(parts[0]), original=parts[0]))
 
 
 def _gradescope(files: list[File], warnings: list[str]) -> tuple[list[File], dict[str, Claim]]:
@@ -237,13 +286,45 @@ def _gradescope(files: list[File], warnings: list[str]) -> tuple[list[File], dic
     return [f for f in files if f is not meta], claims
 
 
+def _blackboard_receipts(files: list[File]) -> tuple[list[File], dict[str, tuple[str, str]]]:
+    """Blackboard's receipts: (files without the receipts read, {attempt prefix: (username,
+    name)}). A receipt with no other file of its attempt (a text-only submission) is kept, so
+    that the student still gets a row."""
+    attempts: dict[str, list[File]] = {}
+    for file in files:
+        claim = _blackboard(file.path.name) if len(file.path.parts) == 1 else None
+        if claim is not None:
+            attempts.setdefault(claim.prefix, []).append(file)
+    people, read = {}, []
+    for prefix, group in attempts.items():
+        receipt = next((f for f in group if f.path.name == f"{prefix}.txt"), None)
+        if receipt is None or receipt.raw is None:
+            continue
+        match = BLACKBOARD_NAME.search(receipt.raw.decode("utf-8", errors="replace"))
+        if match:
+            people[prefix] = (match["user"].strip(), match["name"].strip())
+        if len(group) > 1:
+            read.append(receipt)
+    return [f for f in files if not any(f is r for r in read)], people
+
+
+def _brightspace_index(files: list[File], warnings: list[str]) -> list[File]:
+    """Brightspace puts an ``index.html`` (its list of the download) beside the submissions."""
+    if not any(identify(f).scheme == "brightspace" for f in files):
+        return files
+    index = [f for f in files if str(f.path).lower() == "index.html"]
+    warnings += [f"{f.path}: ignored (Brightspace's list of the download)" for f in index]
+    return [f for f in files if not any(f is i for i in index)]
+
+
 def _unwrap(files: list[File]) -> list[File]:
     """Look through one folder that holds the whole download (its files named by an LMS)."""
     tops = {f.path.parts[0] for f in files}
     if len(tops) != 1 or any(len(f.path.parts) < 2 for f in files):
         return files
     inner = [dataclasses.replace(f, path=PurePosixPath(*f.path.parts[1:])) for f in files]
-    if any(identify(f).scheme in ("canvas", "canvas-text", "moodle") for f in inner) or any(
+    schemes = ("canvas", "canvas-text", "moodle", "blackboard", "blackboard-text", "brightspace")
+    if any(identify(f).scheme in schemes for f in inner) or any(
             str(f.path) == GRADESCOPE_METADATA for f in inner):
         return inner
     return files
@@ -287,7 +368,7 @@ def _submission(key: str, entries: list[tuple[Claim, File]]) -> Submission:
     label = claim.original or chosen.path.name
     if chosen.problem:
         sub.flag(Status.NOT_A_NOTEBOOK_FILE, f"({chosen.problem})")
-    elif claim.scheme == "canvas-text":
+    elif claim.scheme in ("canvas-text", "blackboard-text"):
         sub.flag(Status.NOT_A_NOTEBOOK_FILE, "(a text entry or link, not a file)")
         sub.notes.append("You submitted a text entry or a link: hand in the .ipynb file "
                          "(Colab: File -> Download -> Download .ipynb).")
@@ -316,12 +397,17 @@ def collect(submissions: Path,
     """
     files, warnings = read_files(submissions)
     files, gradescope = _gradescope(_unwrap(files), warnings)
+    files, blackboard = _blackboard_receipts(files)
+    files = _brightspace_index(files, warnings)
     groups: dict[str, list[tuple[Claim, File]]] = {}
     keys: dict[str, str] = {}
     for file in files:
         claim = identify(file)
         if claim.scheme == "folder" and claim.key in gradescope:
             claim = dataclasses.replace(gradescope[claim.key], original=claim.original)
+        if claim.scheme.startswith("blackboard") and claim.prefix in blackboard:
+            user, name = blackboard[claim.prefix]
+            claim = dataclasses.replace(claim, key=user, user=user, name=name)
         if resolve is not None:
             claim = resolve(claim)
         folded = _nfc(claim.key).casefold()
