@@ -233,3 +233,15 @@ def test_names_that_only_look_like_an_lms_stay_plain():
                  "1-2 - Eve - Mar 1, 2026 948 PM"]:
         claim = collect.identify(collect.File(collect.PurePosixPath(name)))
         assert claim.scheme in ("file", "folder"), (name, claim)
+
+
+@pytest.mark.parametrize("name", ["blackboard_download.txt", "brightspace_download.txt"])
+def test_the_hand_in_time_in_the_name_decides_late_work(tmp_path, name):
+    from coursetools.grading import late
+    found = rows(make_zip(tmp_path / "x.zip", layout(name)))
+    deadline = late.parse_deadline("2026-03-02 00:00")
+    days = {s.student: late.days_late(s.submitted, deadline) for s in found.values()
+            if s.submitted}
+    bob = next(k for k in days if "smith" in k.casefold())
+    eve = next(k for k in days if "m" in k.casefold() and "ller" in k.casefold())
+    assert (days[bob], days[eve]) == (1, 0)
