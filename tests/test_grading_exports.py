@@ -123,3 +123,29 @@ def test_exports_are_deterministic_and_only_for_the_class_lms():
     assert first == second
     assert sorted(first[0]) == ["canvas.csv", "feedback-canvas.zip"]
     assert exports.render(storemod.Store(lab="x", tests=[]), {}) == ({}, [])
+
+
+def test_brightspace_csv_from_its_grade_export():
+    class_list = roster.load(FILES / "brightspace_roster.csv")
+    assert class_list.format == "brightspace"
+    results = storemod.Store(lab="lab1_scalar", tests=[storemod.TestInfo("t", 20, False)],
+                             roster=class_list.to_dict())
+    for student in class_list.students:
+        results.students[student.id] = Submission(student=student.id, name=student.name,
+                                                  source="x.ipynb", roster=student.fields)
+    results.students["S1003"].final = 17.5
+    results.students["S1005"].flag(Status.MISSING)
+    results.students["stranger"] = Submission(student="stranger", source="y.ipynb")
+    text, warnings = exports.brightspace_csv(results)
+    assert table(text) == [
+        ["OrgDefinedId", "Username",
+         "Lab 1: scalar Points Grade <Numeric MaxPoints:20 Category:Labs>", "End-of-Line Indicator"],
+        ["#S1004", "#ang", "0", "#"],
+        ["#S1001", "#bsmith", "0", "#"],
+        ["#S1003", "#emueller", "17.5", "#"],
+        ["#S1005", "#zlee", "", "#"]]                                   # missing: left empty
+    assert warnings == ["brightspace.csv leaves out 1 row(s) without Brightspace's ids (grade "
+                        "with --roster and Brightspace's grade export): stranger"]
+    assert exports.lms_of(results) == ["brightspace"]
+    results.roster = None
+    assert table(exports.brightspace_csv(results)[0])[0][2] == "lab1_scalar Points Grade"

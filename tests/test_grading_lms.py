@@ -229,3 +229,42 @@ def test_unusable_roster_or_rule_stops_before_grading(tmp_path):
     run = grade("--submissions", tmp_path / "in", "--out", tmp_path / "out",
                 "--late-penalty", "10%/wk")
     assert run.returncode == 2 and "10%/day,max=50%" in run.stderr
+
+
+def test_brightspace_download_with_its_grade_export_deadline_and_import_csv(tmp_path):
+    download = build_zip("brightspace_download.txt", tmp_path / "Lab 1 Download Mar 3, 2026.zip")
+    out = tmp_path / "results"
+    run = grade("--submissions", download, "--out", out, "--roster",
+                FILES / "brightspace_roster.csv", "--deadline", "2026-03-02T00:00",
+                "--late-penalty", "2/day,max=5")
+    assert run.returncode == 0, run.stderr
+    rows = subs.grades_by_student(out)
+    assert {s: (r["name"], r["points"], r["late_days"], r["status"]) for s, r in rows.items()} == {
+        "S1003": ("Eve Müller", "20", "", "ok"),
+        "S1001": ("Bob Smith", "18", "1", "ok"),        # the later folder, 9:30 AM: a day late
+        "S1004": ("Ann Ng", "0", "1", "not a notebook file (lab1.py)"),
+        "S1005": ("Zoe Lee", "0", "", "missing"),
+    }
+    assert read_csv(out / "brightspace.csv") == [
+        ["OrgDefinedId", "Username",
+         "Lab 1: scalar Points Grade <Numeric MaxPoints:20 Category:Labs>", "End-of-Line Indicator"],
+        ["#S1004", "#ang", "0", "#"], ["#S1001", "#bsmith", "18", "#"],
+        ["#S1003", "#emueller", "20", "#"], ["#S1005", "#zlee", "", "#"]]
+    assert "index.html: ignored (Brightspace's list of the download)" in run.stdout + run.stderr
+
+
+def test_blackboard_download_attempts_receipts_and_late_work(tmp_path):
+    download = build_zip("blackboard_download.txt", tmp_path / "gradebook_LAB1_2026-03-03.zip")
+    out = tmp_path / "results"
+    run = grade("--submissions", download, "--out", out, "--deadline", "2026-03-02T00:00")
+    assert run.returncode == 0, run.stderr
+    rows = subs.grades_by_student(out)
+    assert {s: (r["name"], r["points"], r["late"]) for s, r in rows.items()} == {
+        "emueller": ("Eve Müller", "20", ""),
+        "b_smith": ("Bob Smith", "20", "yes"),           # the later attempt, after the deadline
+        "ang": ("Ann Ng", "0", "yes"),                   # a text entry, 8:00 on the 2nd
+    }
+    assert rows["ang"]["status"].startswith("not a notebook file (a text entry")
+    feedback = (out / "feedback" / "b_smith.md").read_text(encoding="utf-8")
+    assert ("Graded: lab1.ipynb (handed in 2026-03-02 09:30:00) (your latest attempt)." in feedback
+            and "not graded: lab1.ipynb (handed in 2026-03-01 10:00:00)." in feedback)

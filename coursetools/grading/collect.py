@@ -349,6 +349,15 @@ def _rank(entry: tuple[Claim, File]):
     return (claim.attempt, claim.order, file.mtime or (), str(file.path))
 
 
+def _shown(claim: Claim, file: File) -> str:
+    """A file as the student knows it; with its hand-in time where the LMS names attempts by
+    time only (Blackboard, Brightspace), so that two attempts of ``lab1.ipynb`` differ."""
+    label = claim.original or str(file.path)
+    if claim.submitted and claim.scheme in ("blackboard", "blackboard-text", "brightspace"):
+        label += f" (handed in {claim.submitted.replace('T', ' ')})"
+    return label
+
+
 def _submission(key: str, entries: list[tuple[Claim, File]]) -> Submission:
     notebooks = [e for e in entries if is_notebook_name(e[1].path.name) and not e[1].problem]
     claim, chosen = max(notebooks or entries, key=_rank)
@@ -382,10 +391,10 @@ def _submission(key: str, entries: list[tuple[Claim, File]]) -> Submission:
             sub.notes.append(f"The file was named {PurePosixPath(label).name}; it was graded as "
                              "a notebook.")
         if len(notebooks) > 1:
-            sub.notes.append(f"Graded: {label} (your latest attempt).")
+            sub.notes.append(f"Graded: {_shown(claim, chosen)} (your latest attempt).")
     if others:
         sub.notes.append("Other files you handed in, not graded: "
-                         + ", ".join(c.original or str(f.path) for c, f in others) + ".")
+                         + ", ".join(_shown(c, f) for c, f in others) + ".")
     return sub
 
 

@@ -12,6 +12,10 @@ Written next to ``grades.csv`` when the class came from that LMS (its roster, or
 - ``moodle.csv``, for Moodle's Gradebook -> Import -> CSV file: ``First name, Last name,
   ID number, Email address`` and one column for the lab; map ``Email address`` (or ``ID
   number``) to the user, and the lab's column to the grade item.
+- ``brightspace.csv``, for Brightspace's Grades -> Import: ``OrgDefinedId, Username``, the
+  lab's ``<item> Points Grade`` column (the roster's own column when it has one, so the import
+  fills that grade item; else a new item named after the lab) and ``End-of-Line Indicator``
+  (``#``). Brightspace's download carries no ids, so this needs its grade export as the roster.
 - ``feedback-canvas.zip``, for Canvas's "Upload Submissions"/feedback upload of the assignment:
   one ``<name>_[LATE_]<user id>_<file id>_feedback.html`` per student, the prefix of the file
   that was graded: Canvas attaches each to the submission whose user id and file id it names.
@@ -40,6 +44,7 @@ from coursetools.grading.store import Store
 
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 MOODLE_COLUMNS = ("First name", "Last name", "ID number", "Email address")
+BRIGHTSPACE_COLUMNS = ("OrgDefinedId", "Username")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -51,12 +56,14 @@ def lms_of(store: Store) -> list[str]:
         found.add("canvas")
     if roster_format.startswith("moodle"):
         found.add("moodle")
+    if roster_format == "brightspace":
+        found.add("brightspace")
     for sub in store.students.values():
         scheme = sub.lms.get("scheme", "")
         if scheme.startswith("canvas"):
             found.add("canvas")
-        elif scheme == "moodle":
-            found.add("moodle")
+        elif scheme in ("moodle", "brightspace"):
+            found.add(scheme)
     return sorted(found)
 
 
@@ -135,6 +142,24 @@ def moodle_csv(store: Store) -> tuple[str, list[str]]:
     return _csv([*MOODLE_COLUMNS, assignment(store)], rows), warnings
 
 
+def brightspace_csv(store: Store) -> tuple[str, list[str]]:
+    """brightspace.csv and warnings (rows without Brightspace's ids: grade with its roster)."""
+    rows, skipped = [], []
+    for sub in _rows(store):
+        fields = sub.roster if "OrgDefinedId" in sub.roster else {}
+        if _off_roster(sub) or not fields:
+            skipped.append(sub.student)
+            continue
+        rows.append([safe_cell(fields.get(c, "")) for c in BRIGHTSPACE_COLUMNS]
+                    + [_grade(sub), "#"])
+    warnings = [f"brightspace.csv leaves out {len(skipped)} row(s) without Brightspace's ids "
+                f"(grade with --roster and Brightspace's grade export): {', '.join(skipped)}"
+                ] if skipped else []
+    item = assignment(store)
+    column = item if rostermod.BRIGHTSPACE_ITEM.match(item) else f"{item} Points Grade"
+    return _csv([*BRIGHTSPACE_COLUMNS, column, "End-of-Line Indicator"], rows), warnings
+
+
 def _zip(files: dict[str, str]) -> bytes:
     handle = io.BytesIO()
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -164,7 +189,8 @@ def render(store: Store, pages: dict[str, str]) -> tuple[dict[str, str | bytes],
     """Every LMS output of the class (file name -> content) and warnings."""
     outputs, warnings = {}, []
     for lms in lms_of(store):
-        text, notes = (canvas_csv if lms == "canvas" else moodle_csv)(store)
+        text, notes = {"canvas": canvas_csv, "moodle": moodle_csv,
+                       "brightspace": brightspace_csv}[lms](store)
         outputs[f"{lms}.csv"] = text
         warnings += notes
         archive = feedback_zip(store, pages, lms)

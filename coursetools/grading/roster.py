@@ -7,6 +7,7 @@ Accepted as exported, recognised by their header (the first matching format wins
 | ``canvas`` (Gradebook -> Export) | ``Student``, ``ID``, and ``SIS User ID``/``SIS Login ID``/``Section`` | ``ID`` (Canvas user id) |
 | ``moodle-worksheet`` (assignment -> Download grading worksheet) | ``Identifier``, ``Full name`` | ``Email address``, else the participant number |
 | ``moodle`` (Participants -> Download table data, or a gradebook export) | ``First name``, ``Last name``, ``Email address`` | ``ID number``, else ``Email address`` |
+| ``brightspace`` (Grades -> Export, key field "Both") | ``OrgDefinedId``, ``Username`` | ``OrgDefinedId`` (its ``#`` dropped), else ``Username`` |
 | ``github`` (GitHub Classroom roster) | ``identifier``, ``github_username`` | ``identifier`` |
 | ``plain`` | an id column (``id``, ``student``, ``username``, ``email``...) and a name column (``name``, or ``first name`` and ``last name``) | that id |
 
@@ -43,6 +44,7 @@ ID_ALIASES = ("id", "student id", "student_id", "studentid", "sid", "student num
               "username", "user name", "login", "login id", "email", "email address", "e-mail",
               "identifier", "student")
 NAME_ALIASES = ("name", "full name", "fullname", "student name", "display name")
+BRIGHTSPACE_ITEM = re.compile(r"^(?P<item>.*?)\s+Points Grade(?:\s*<[^>]*>)?$")
 CANVAS_NOT_ASSIGNMENTS = re.compile(r"Current |Final |Unposted |Integration ID|Root Account|"
                                     r"Notes$")
 
@@ -193,6 +195,27 @@ def _moodle_worksheet(header, rows, source) -> Roster:
     return Roster("moodle-worksheet", students)
 
 
+def _brightspace(header, rows, source) -> Roster:
+    """Brightspace's grade export: ``#``-prefixed OrgDefinedId and Username (the import takes
+    them as they are, so the raw values are kept for ``brightspace.csv``), names in ``First
+    Name``/``Last Name``, and a ``<item> Points Grade <Numeric MaxPoints:..>`` column per item."""
+    org, user = _column(header, "OrgDefinedId"), _column(header, "Username")
+    first, last = _column(header, "First Name"), _column(header, "Last Name")
+    email = _column(header, "Email")
+    students = []
+    for row in rows:
+        get = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
+        ident = get(org).lstrip("#") or get(user).lstrip("#")
+        if not ident:
+            continue
+        name = f"{get(first)} {get(last)}".strip()
+        keys = sorted({normal_id(v) for v in (get(org).lstrip("#"), get(user).lstrip("#"),
+                                              get(email)) if v})
+        students.append(Student(ident, name or ident, keys, name_forms(get(first), get(last), name),
+                                {"OrgDefinedId": get(org), "Username": get(user)}))
+    return Roster("brightspace", students, [h for h in header if BRIGHTSPACE_ITEM.match(h.strip())])
+
+
 def _plain(header, rows, source, format="plain") -> Roster:
     id_column = _column(header, *ID_ALIASES)
     name_column = _column(header, *NAME_ALIASES)
@@ -228,6 +251,8 @@ def parse(text: str, source: str = "roster") -> Roster:
         roster = _moodle_worksheet(header, body, source)
     elif has("First name", "Last name", "Email address"):
         roster = _moodle(header, body, source)
+    elif has("OrgDefinedId", "Username"):
+        roster = _brightspace(header, body, source)
     elif has("identifier", "github_username"):
         roster = _plain(header, body, source, "github")
     else:
@@ -315,6 +340,8 @@ def assignment_column(roster: Roster | None, lab: str) -> str:
     for column in roster.assignments:
         title = re.sub(r"\s*\((\d+|Real|Letter|Percentage)\)\s*$", "", column)
         title = re.sub(r"^(Assignment|Quiz)\s*:\s*", "", title)
+        item = BRIGHTSPACE_ITEM.match(title.strip())
+        title = item["item"] if item else title
         if normal_name(title) == wanted:
             return column
     return ""
