@@ -98,6 +98,13 @@ def recording_source(seed: str) -> str:
     return f'__import__("{MODULE}").enable_recording({seed!r})'
 
 
+def method_isolation_source(name: str, keep, definitions: str) -> str:
+    """Before a method variant of a test: the student's class ``name`` with its methods other
+    than ``keep`` replaced by the official ones."""
+    return (f'__import__("{MODULE}").isolate_methods({name!r}, {list(keep)!r}, '
+            f'{definitions!r})')
+
+
 def isolation_source(names, definitions: str) -> str:
     """Before the tests of one function: the official versions of the functions it uses."""
     return f'__import__("{MODULE}").isolate({list(names)!r}, {definitions!r})'

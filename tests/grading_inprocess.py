@@ -61,7 +61,7 @@ def reference(lab_id: str, seed: str) -> dict:
     key = (lab_id, seed)
     if key not in _REFERENCES:
         the_lab = lab(lab_id)
-        nb = build.grading_notebook(the_lab, the_lab.definitions, seed=seed)
+        nb = build.grading_notebook(the_lab, the_lab.definitions, seed=seed, variants=True)
         _REFERENCES[key] = score.reference(the_lab, execute(nb))
     return _REFERENCES[key]
 
@@ -77,5 +77,10 @@ def grade(lab_id: str, notebook, seed: str = "tests") -> Submission:
         return sub
     results = execute(build.grading_notebook(the_lab, codes, seed=seed))
     sub.tests = score.score(the_lab, refs, results)
+    variants = {test: execute(build.variant_notebook(the_lab, codes, test, seed=seed))
+                for test in score.variant_candidates(the_lab, sub.tests)}
+    if variants:
+        sub.tests = score.charge_once(the_lab, sub.tests,
+                                      score.score_variants(the_lab, refs, variants))
     score.runtime_statuses(sub, results)
     return sub

@@ -66,3 +66,19 @@ def test_many_student_cells_are_grouped_into_a_bounded_number_of_cells():
     for cell in definitions:
         exec(cell.source, namespace)
     assert namespace["C9999"] == 9999
+
+
+def test_method_variants_only_in_the_reference_and_alone_for_a_student():
+    lab = instructor.load(ROOT / "solutions" / "lab6_autograd.ipynb", "lab6_autograd")
+    plain = build.grading_notebook(lab, lab.definitions, seed="s")
+    reference = build.grading_notebook(lab, lab.definitions, seed="s", variants=True)
+    def tests(nb):
+        return [t for c in nb.cells for t in c.metadata["coursetools"].get("tests", [])]
+    assert not any(t.endswith("~methods") for t in tests(plain))
+    assert "value_sub_div_neg~methods" in tests(reference)
+    assert "hidden_value_formulas~methods" not in tests(reference)   # it names no method
+    one = build.variant_notebook(lab, lab.definitions, "value_sub_div_neg", seed="s")
+    assert tests(one) == ["value_sub_div_neg~methods"]
+    isolating = one.cells[-2].source
+    assert "isolate_methods('Value', ['__neg__', '__sub__', '__truediv__']" in isolating
+    assert "def __sub__" not in isolating and "def __mul__" in isolating

@@ -134,3 +134,30 @@ def test_unknown_lab_names_the_known_ones(tmp_path):
     broken.write_text("{")
     with pytest.raises(labmod.LabError, match="not a readable notebook"):
         labmod.load(broken, "broken")
+
+
+AUTOGRAD = labmod.load(ROOT / "solutions" / "lab6_autograd.ipynb", "lab6_autograd")
+
+
+def test_a_class_test_is_about_the_methods_its_checks_name():
+    cell = AUTOGRAD.test_cell("value_sub_div_neg")
+    assert AUTOGRAD.about(cell) == ["__neg__", "__sub__", "__truediv__"]
+    keep, replaced = AUTOGRAD.method_variant(cell)
+    assert keep == ["__neg__", "__sub__", "__truediv__"] and "__mul__" in replaced
+    assert "backward" in replaced and not set(keep) & set(replaced)
+    # a test that names no method, and a test of a function, have no variant
+    assert AUTOGRAD.method_variant(AUTOGRAD.test_cell("hidden_value_formulas")) is None
+    assert AUTOGRAD.method_variant(AUTOGRAD.test_cell("sigmoid")) is None
+    assert all(LAB.method_variant(c) is None for c in LAB.test_cells)
+
+
+def test_a_variant_source_never_holds_the_methods_it_grades():
+    source = AUTOGRAD.variant_source("Value", ["__mul__", "__rmul__"])
+    tree = ast.parse(source)
+    value = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Value")
+    defined = {n.name for n in value.body if isinstance(n, ast.FunctionDef)}
+    assert "__mul__" not in defined and "__rmul__" not in defined
+    assert {"__add__", "__sub__", "backward"} <= defined
+    namespace = {}
+    exec(compile(source, "<variant>", "exec"), namespace)   # it runs as it is
+    assert not hasattr(namespace["Value"], "__mul__")

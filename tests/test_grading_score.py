@@ -126,6 +126,10 @@ def test_reference_failures_stop_grading():
         test_cells = [type("T", (), {"tests": ["t"], "hidden": False, "index": 3,
                                      "subject": "f"})()]
 
+        @staticmethod
+        def method_variant(cell):
+            return None
+
     good = [cell(call([1.0, -3.0]), end())]
     assert score.reference(Lab, good)["t"].points == 2.0
     for broken in ([cell(call(None, error="ValueError: no"), end())],
@@ -134,3 +138,52 @@ def test_reference_failures_stop_grading():
                    [cell(failure=Failure.TIMEOUT)], []):
         with pytest.raises(score.ReferenceFailure):
             score.reference(Lab, broken)
+
+
+class _Cell:
+    def __init__(self, test):
+        self.tests, self.subject = [test], "C"
+
+
+class _ClassLab:
+    """Four tests of one class: a is about m1, b about m2, c about m3, d names no method."""
+
+    ABOUT = {"a": ["m1"], "b": ["m2"], "c": ["m3"], "d": []}
+    test_cells = [_Cell(t) for t in ABOUT]
+
+    def test_cell(self, test):
+        return next(c for c in self.test_cells if test in c.tests)
+
+    def about(self, cell):
+        return self.ABOUT[cell.tests[0]]
+
+    def method_variant(self, cell):
+        keep = self.about(cell)
+        return (keep, [m for m in ("m1", "m2", "m3") if m not in keep]) if keep else None
+
+
+def _result(test, passed):
+    from coursetools.grading.records import TestResult
+    return TestResult(test=test, points=2, earned=2 if passed else 0, hidden=False,
+                      codes=[] if passed else ["values"], subject="C")
+
+
+def test_a_test_that_fails_through_another_method_is_not_charged():
+    lab = _ClassLab()
+    scored = [_result("a", False), _result("b", False), _result("c", True), _result("d", False)]
+    assert score.variant_candidates(lab, scored) == ["a", "b"]
+    # b's variant (official m1) passes, a's variant (official m2, m3) fails: a fails for good.
+    final = score.charge_once(lab, scored, {"a": _result("a", False), "b": _result("b", True)})
+    assert [r.passed for r in final] == [False, True, True, False]
+    assert final[1].isolated_from == ["C.m1"]
+
+
+def test_two_tests_never_excuse_each_other_and_a_failing_variant_changes_nothing():
+    lab = _ClassLab()
+    scored = [_result("a", False), _result("b", False), _result("c", True), _result("d", True)]
+    both = score.charge_once(lab, scored, {"a": _result("a", True), "b": _result("b", True)})
+    assert [r.passed for r in both] == [False, False, True, True]     # nobody fails for good
+    neither = score.charge_once(lab, scored, {"a": _result("a", False), "b": _result("b", False)})
+    assert [r.passed for r in neither] == [False, False, True, True]
+    assert score.variant_candidates(lab, [_result("a", False), _result("b", True),
+                                          _result("c", True), _result("d", True)]) == []

@@ -582,3 +582,31 @@ def test_isolate_binds_official_versions_and_gives_the_students_back(monkeypatch
     assert "train" not in namespace
     checks.isolate([], "")
     assert namespace == {"forward": "student forward", "backward": "student backward"}
+
+
+def test_isolate_methods_mixes_a_class_and_records_under_the_variant_id(monkeypatch):
+    class Pair:                                     # the student's: add is right, mul is not
+        def __init__(self, v):
+            self.v = v
+
+        def add(self, o):
+            return Pair(self.v + o.v)
+
+        def mul(self, o):
+            return Pair(self.v + o.v)
+
+    namespace = {"Pair": Pair}
+    monkeypatch.setattr(checks, "_user_namespace", lambda: namespace)
+    checks.configure(contract=["Pair"], methods={"Pair": ["add", "mul"]})
+    checks._STATE["own"] = None
+    checks.isolate([], "")
+    official = "class Pair:\n    def mul(self, o):\n        return Pair(self.v * o.v)\n"
+    checks.isolate_methods("Pair", ["add"], official)
+    mixed = namespace["Pair"]
+    assert mixed(2).mul(mixed(3)).v == 6 and mixed(2).add(mixed(3)).v == 5
+    assert isinstance(mixed(2).mul(mixed(3)), mixed)   # official code builds the mixed class
+    assert checks.graded("t").test_id == "t" + checks.METHOD_VARIANT
+    checks.isolate_methods("Pair", ["add"], "this is not Python")   # never raises
+    assert namespace["Pair"] is Pair
+    checks.isolate([], "")                            # the next subject: plain ids again
+    assert checks.graded("t").test_id == "t" and namespace["Pair"] is Pair

@@ -1652,6 +1652,57 @@ def test_the_solution_gets_full_marks_in_grading_and_the_skeleton_nothing(lab):
     assert skeleton.points == 0 and skeleton.status_text == "not attempted"
 
 
+MUL_RULE = ("            self.grad += other.data * out.grad\n"
+            "            other.grad += self.data * out.grad")
+MUL_SWAPPED = MUL_RULE.replace("other.data * out", "@").replace(
+    "self.data * out", "other.data * out").replace("@", "self.data * out")
+
+
+def _lost(graded):
+    return {t.test for t in graded.tests if not t.passed}
+
+
+@pytest.mark.slow
+def test_one_bug_inside_a_class_is_charged_once():
+    """Lab 6, `*` with its two derivatives swapped: the tests of `-`, `/`, the reflected
+    operators and `backward` use the student's `*` too. Graded on their method variants (the
+    class's other methods official), they keep their points; the tests about `*` lose theirs,
+    and so does the hidden test of whole formulas, which names no method."""
+    lab = "lab6_autograd"
+    graded = grading_inprocess.grade(lab, splice(solution(lab), edited(
+        lab, "Value", (MUL_RULE, MUL_SWAPPED))))
+    assert _lost(graded) == {"value_mul", "value_local_derivatives", "hidden_value_formulas"}
+    rescued = {t.test: t.isolated_from for t in graded.tests
+               if any(name.startswith("Value.") for name in t.isolated_from)}
+    assert {"value_sub_div_neg", "value_reflected", "value_used_twice", "backward_order",
+            "hidden_value_shared_nodes"} == set(rescued)
+    assert all("Value.__mul__" in names for names in rescued.values())
+
+
+@pytest.mark.slow
+def test_a_second_mistake_inside_the_class_is_still_charged():
+    """The variant keeps the methods a test is about: with `-` wrong as well, its test fails."""
+    lab = "lab6_autograd"
+    graded = grading_inprocess.grade(lab, splice(solution(lab), edited(
+        lab, "Value", (MUL_RULE, MUL_SWAPPED), ("return self + (-other)", "return self + other"))))
+    assert "value_sub_div_neg" in _lost(graded)
+    assert {"value_used_twice", "backward_order"}.isdisjoint(_lost(graded))
+
+
+@pytest.mark.slow
+def test_a_class_of_another_design_keeps_its_own_results():
+    """Local derivatives stored on the nodes do not combine with the official closures: the
+    variants fail, so every test keeps what the student's own class earns (no crash, nothing
+    excused), and the design itself keeps full marks (the alternatives test)."""
+    lab = "lab6_autograd"
+    design = LAB6_ALTERNATIVES["local_derivatives_explicit_stack_own_tensor"]["Value"]
+    wrong = design.replace("(other.data, self.data))", "(self.data, other.data))")
+    assert wrong != design
+    graded = grading_inprocess.grade(lab, splice(solution(lab), {"Value": wrong}))
+    assert {"value_mul", "value_used_twice", "backward_order"} <= _lost(graded)
+    assert not any(name.startswith("Value.") for t in graded.tests for name in t.isolated_from)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lab", FUNCTION_LABS)
 def test_one_bug_is_charged_once(lab):

@@ -14,7 +14,11 @@ from them the grader takes:
   reference kernel's results are the expected values, so the hidden tests' values never reach
   a student's kernel), each with its *subject*: the contract name it grades;
 - what identifies the lab (title, markdown) and its own code cells (never reported to a student
-  as "not run").
+  as "not run");
+- for a class of the contract, which of its methods each test cell is about (the methods its
+  checks name in ``label="Class.method"``): such a test can run again on a copy of the
+  student's class whose *other* methods are the official ones (``method_variant``), so that a
+  mistake in one method is charged to that method's tests only (``score.charge_once``).
 """
 from __future__ import annotations
 
@@ -73,6 +77,31 @@ class Lab:
         """The contract names whose official versions the tests of ``subject`` use: all before it."""
         return self.contract[:self.contract.index(subject)] if subject in self.contract else []
 
+    def about(self, cell: TestCell) -> list[str]:
+        """The methods of the cell's class that its checks name (``label="Class.method"``)."""
+        methods = self.methods.get(cell.subject or "", [])
+        named = re.findall(rf"""label=['"]{re.escape(cell.subject or '')}\.(\w+)""", cell.source)
+        return [m for m in methods if m in named]
+
+    def method_variant(self, cell: TestCell) -> tuple[list[str], list[str]] | None:
+        """(methods kept from the student, methods replaced by the official ones) for a test of
+        a class that names some but not all of its methods; None for any other test."""
+        about = self.about(cell)
+        replaced = [m for m in self.methods.get(cell.subject or "", []) if m not in about]
+        return (about, replaced) if about and replaced else None
+
+    def variant_source(self, name: str, keep) -> str:
+        """The instructor statements that define class ``name`` (and what they use, no other
+        contract name), without the methods in ``keep``: the official code of the methods a
+        variant is *not* about, and nothing of the ones it grades."""
+        statements = _closure(self.definitions, [name], set(self.contract) - {name})
+        tree = ast.parse("".join(s.source for s in statements))
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                node.body = [item for item in node.body if not _binds_any(item, keep)] or [
+                    ast.Pass()]
+        return ast.unparse(tree) + "\n"
+
     def isolation(self, subject: str | None) -> tuple[list[str], str]:
         """(official names, their code) for the tests of ``subject``: the instructor statements
         that the official names need, and nothing of ``subject`` or later."""
@@ -100,6 +129,15 @@ def markdown_fingerprint(nb) -> frozenset[str]:
     return frozenset(" ".join(extract.cell_text(c).split()) for c in nb.get("cells", [])
                      if isinstance(c, dict) and c.get("cell_type") == "markdown"
                      and extract.cell_text(c).strip())
+
+
+def _binds_any(node, names) -> bool:
+    """Whether a class-body statement defines one of ``names`` (a def, or ``x = y``)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return node.name in names
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id in names for t in node.targets)
+    return False
 
 
 def _closure(definitions, names, forbidden) -> list[extract.Statement]:

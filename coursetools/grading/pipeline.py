@@ -195,7 +195,7 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
     if cached is not None:
         prepared = {k: v for k, v in prepared.items() if k != REFERENCE}
     for key, definitions in prepared.items():
-        nb = build.grading_notebook(lab, definitions, seed=seed)
+        nb = build.grading_notebook(lab, definitions, seed=seed, variants=key == REFERENCE)
         path = work / "notebooks" / f"{key}.ipynb"
         build.write(nb, path)
         notebooks[key], sizes[key] = path, len(nb.cells)
@@ -230,6 +230,37 @@ def _score_all(lab, subs, results, warnings) -> dict:
         else:
             sub.tests = tests_not_executed(sub, lab, refs)
     return refs
+
+
+def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings) -> None:
+    """Second round, for students whose tests of one class fail together: each candidate
+    test's method variant in a notebook (and sandboxed kernel) of its own; then one mistake
+    is charged once (``score.charge_once``)."""
+    notebooks, sizes, owners = {}, {}, {}
+    (work / "variants").mkdir()
+    for sub in subs:
+        if sub.key is None or sub.key not in prepared or not sub.tests:
+            continue
+        for test in score.variant_candidates(lab, sub.tests):
+            key = f"{sub.key}-v{len(notebooks):05d}"
+            nb = build.variant_notebook(lab, prepared[sub.key], test, seed=seed)
+            notebooks[key] = work / "variants" / f"{key}.ipynb"
+            build.write(nb, notebooks[key])
+            sizes[key], owners[key] = len(nb.cells), (sub, test)
+    if not notebooks:
+        return
+    results = execute.run(work, notebooks, sizes, jobs=max(1, int(options.jobs or os.cpu_count()
+                                                                  or 1)),
+                          budgets=options.budgets, sandboxed=not options.unsafe_no_sandbox,
+                          progress=options.progress)
+    per_student: dict[str, tuple[Submission, dict]] = {}
+    for key, (sub, test) in owners.items():
+        per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
+    for sub, variant_results in per_student.values():
+        variants = _isolated(sub, "score", warnings, score.score_variants, lab, refs,
+                             variant_results)
+        if variants:
+            sub.tests = score.charge_once(lab, sub.tests, variants)
 
 
 def tests_not_executed(sub: Submission, lab: instructor.Lab, refs) -> list:
@@ -275,6 +306,7 @@ def grade(options: Options) -> Outcome:
             sub.raw = None
         results, reference_run = _execute(options, lab, prepared, seed, work)
         refs = _score_all(lab, subs, results, warnings)
+        _method_variants(options, lab, subs, prepared, seed, work, refs, warnings)
         key = cache.reference_key(lab.digest, seed)
         if reference_run == "executed":   # it passed its own tests: worth keeping
             cache.save_reference(key, results[REFERENCE])

@@ -9,6 +9,11 @@ and shapes) and are judged here, outside the kernel:
   draws them from the same seed): tampered random inputs or forged results fail the test;
 - outputs are compared with ``compare`` / ``diagnose`` of the grader's own ``kernel.checks``.
 
+A mistake is charged once: the build step grades each function with the official versions of
+the functions it uses, and ``charge_once`` does the same inside a class: a failing test about
+some of its methods earns its points when its method variant (the other methods official)
+passes and another of those methods fails its own tests for good.
+
 A test earns its points only if every one of its calls matches; otherwise it earns nothing and
 carries mistake codes (``diagnose``'s codes plus the grader's own, ``GRADER_MISTAKES``). The
 details (inputs, expected and obtained values, the kernel's error text) are kept for visible
@@ -125,6 +130,16 @@ def reference(lab: Lab, results: list[CellResult]) -> dict[str, Reference]:
             calls = _reference_calls(record, where)
             found[test] = Reference(points=float(record.ends[0].get("points", 0)), calls=calls,
                                     hidden=cell.hidden, subject=cell.subject)
+        if lab.method_variant(cell) is None:
+            continue
+        for test in cell.tests:
+            variant, where = test + checks.METHOD_VARIANT, f"the method variant of test {test!r}"
+            record = records.get(variant)
+            if record is None or record.cell is None:
+                raise ReferenceFailure(f"{where} did not run in the reference kernel")
+            found[variant] = Reference(points=found[test].points,
+                                       calls=_reference_calls(record, where),
+                                       hidden=cell.hidden, subject=cell.subject)
     return found
 
 
@@ -244,6 +259,56 @@ def score(lab: Lab, refs: dict[str, Reference], results: list[CellResult]) -> li
     records = group(results)
     return [_Scorer(test, refs[test], records.get(test), lab.official_names(refs[test].subject)).score()
             for test in lab.test_ids]
+
+
+# ------------------------------------------------------------------ one bug inside a class
+def _about(lab: Lab) -> dict[str, set[str]]:
+    return {test: set(lab.about(cell)) for cell in lab.test_cells for test in cell.tests}
+
+
+def variant_candidates(lab: Lab, scored: list[TestResult]) -> list[str]:
+    """The failing tests whose method variant may change a grade: those of a class with a
+    method variant, when another test of the same class fails too (one may be the other's
+    cause)."""
+    failing = [r for r in scored if not r.passed]
+    return [r.test for r in failing if lab.method_variant(lab.test_cell(r.test)) is not None
+            and any(o.test != r.test and o.subject == r.subject for o in failing)]
+
+
+def score_variants(lab: Lab, refs: dict[str, Reference],
+                   results: dict[str, list[CellResult]]) -> dict[str, TestResult]:
+    """Each test's method variant (test id -> the cell results of its own notebook), scored
+    against the reference's variant."""
+    scored = {}
+    for test, cells in results.items():
+        key = test + checks.METHOD_VARIANT
+        scored[test] = _Scorer(test, refs[key], group(cells).get(key), []).score()
+    return scored
+
+
+def charge_once(lab: Lab, scored: list[TestResult],
+                variants: dict[str, TestResult]) -> list[TestResult]:
+    """Inside a class, one mistake costs its own tests only.
+
+    A failing test about some methods of a class earns its points when its method variant (the
+    class's other methods official, run alone in its own kernel) passes *and* one of those other
+    methods is named by a test that fails for good (its own variant fails too, or it has none):
+    the failure was that method's, charged there. Two tests can never excuse each other, and a
+    design whose internals do not combine with the official methods keeps its own results.
+    """
+    about = _about(lab)
+    passing = {test: result for test, result in variants.items() if result.passed}
+    for_good = [r for r in scored if not r.passed and r.test not in passing]
+    rescued = {}
+    for test, again in passing.items():
+        replaced = set(lab.method_variant(lab.test_cell(test))[1])
+        causes = sorted({method for other in for_good
+                         if other.subject == again.subject and other.test != test
+                         for method in about[other.test] & replaced})
+        if causes:
+            rescued[test] = dataclasses.replace(
+                again, isolated_from=[f"{again.subject}.{method}" for method in causes])
+    return [rescued.get(result.test, result) for result in scored]
 
 
 def unexecuted(lab: Lab, refs: dict[str, Reference], code: str) -> list[TestResult]:

@@ -66,7 +66,8 @@ MISTAKES = {
 _STATE = {"mode": "notebook", "strict": True, "nonce": None, "sink": None,
           "lab": None, "contract": [], "methods": {},
           "test": None, "call": 0, "checks": 0, "codes": [], "in_func": False, "func": None,
-          "func_obj": None, "results": {}, "failed": {}, "own": None}
+          "func_obj": None, "results": {}, "failed": {}, "own": None, "suffix": ""}
+METHOD_VARIANT = "~methods"   # the suffix of a test's id when it runs as a method variant
 
 
 class WrongOutput(Exception):
@@ -708,7 +709,7 @@ class graded:
     """
 
     def __init__(self, test_id, points=1):
-        self.test_id = str(test_id)
+        self.test_id = variant_id(test_id)
         self.points = points
         self.funcs = []
 
@@ -894,12 +895,46 @@ def disable_recording():
     _STATE.update(mode="notebook", nonce=None, sink=None)
 
 
+def variant_id(test_id):
+    """The id a test records under: its own, or with the method variant's suffix."""
+    return f"{test_id}{_STATE.get('suffix', '')}"
+
+
+def isolate_methods(name, keep, source):
+    """Grader: the next tests run with a copy of the student's class ``name`` whose methods other
+    than ``keep`` are the official ones (from ``source``), and record as ``<test>~methods``.
+
+    So a test of ``Value.__sub__`` is also seen with the official ``__mul__``: when the student's
+    ``__mul__`` fails its own test, the grader charges that mistake there only. Never raises: a
+    class that cannot be combined (another design) runs as the student wrote it.
+    """
+    _STATE["suffix"] = METHOD_VARIANT
+    namespace = _user_namespace()
+    own = (_STATE["own"] or {}).get(name, namespace.get(name))
+    if own is not None:
+        namespace[name] = own
+    try:
+        # The official methods see what the notebook binds now (the official versions of the
+        # names before ``name``, set by the subject's isolation cell), like the student's.
+        official_ns = {**namespace, "__name__": "coursetools_official"}
+        exec(compile(source, "<official definitions>", "exec"), official_ns)
+        official = official_ns[name]
+        replaced = {m: official.__dict__[m] for m in _STATE["methods"].get(name, [])
+                    if m not in keep and m in official.__dict__}
+        mixed = type(own.__name__, (own,), replaced)
+        official_ns[name] = mixed      # the official methods build nodes of the mixed class
+        namespace[name] = mixed
+    except Exception:  # noqa: BLE001 - the student's class as it is
+        pass
+
+
 def isolate(names=(), source=""):
     """Grader: bind the official definitions of ``names`` (from ``source``) for the next tests.
 
     Every other contract name gets the student's own object back. So the tests of one function
     run with the official versions of the functions it uses, and one mistake costs points once.
     """
+    _STATE["suffix"] = ""
     namespace = _user_namespace()
     if _STATE["own"] is None:
         _STATE["own"] = {n: namespace[n] for n in _STATE["contract"] if n in namespace}
