@@ -333,3 +333,27 @@ def test_every_lab_grades_a_class(lab, tmp_path):
         "ok", rows["complete"]["max_points"])
     assert (rows["untouched"]["status"], rows["untouched"]["points"]) == ("not attempted", "0")
     assert float(rows["complete"]["max_points"]) > 0
+
+
+def test_one_bug_inside_a_class_is_charged_once_by_the_real_command(tmp_path):
+    """Lab 6 with `*`'s derivatives swapped, through the sandboxed command: the tests that fail
+    only through the student's `*` are run again, each alone in its own notebook, with the
+    official `*`, and keep their points."""
+    lab = "lab6_autograd"
+    text = (ROOT / "solutions" / f"{lab}.ipynb").read_text(encoding="utf-8")
+    rule = ('            self.grad += other.data * out.grad\\n",\n'
+            '    "            other.grad += self.data * out.grad\\n"')
+    swapped = ('            self.grad += self.data * out.grad\\n",\n'
+               '    "            other.grad += other.data * out.grad\\n"')
+    assert text.count(rule) == 1
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "complete.ipynb").write_text(text, encoding="utf-8")
+    (folder / "swapped.ipynb").write_text(text.replace(rule, swapped), encoding="utf-8")
+    out = tmp_path / "out"
+    run = grade("--lab", lab, "--submissions", folder, "--out", out, "--quiet", "--keep-work")
+    assert run.returncode == 0, run.stderr
+    rows = subs.grades_by_student(out)
+    assert (rows["complete"]["points"], rows["swapped"]["points"]) == ("50", "44")
+    variants = sorted((out / "work" / "variants").glob("*.ipynb"))
+    assert len(variants) >= 5, "one notebook per variant"

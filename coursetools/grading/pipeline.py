@@ -239,8 +239,9 @@ def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings) -
     notebooks, sizes, owners = {}, {}, {}
     (work / "variants").mkdir()
     for sub in subs:
-        if sub.key is None or sub.key not in prepared or not sub.tests:
-            continue
+        if sub.key is None or sub.key not in prepared or not sub.tests or any(
+                set(t.codes) & score.NO_SECOND_ROUND for t in sub.tests):
+            continue   # code that hung, flooded, crashed or forged results gets no second round
         for test in score.variant_candidates(lab, sub.tests):
             key = f"{sub.key}-v{len(notebooks):05d}"
             nb = build.variant_notebook(lab, prepared[sub.key], test, seed=seed)

@@ -41,6 +41,7 @@ FAILURE_CODES = {Failure.TIMEOUT: "timeout", Failure.NOTEBOOK_TIME: "timeout",
                  Failure.OUTPUT: "output_too_large", Failure.KERNEL_DIED: "crash",
                  Failure.NOT_RUN: "crash", Failure.GRADER: "no_result"}
 MAX_DETAIL_CHARS = 600
+NO_SECOND_ROUND = {"timeout", "output_too_large", "crash", "tampering", "no_result"}
 
 
 class ReferenceFailure(Exception):
