@@ -305,7 +305,8 @@ def _blackboard_receipts(files: list[File]) -> tuple[list[File], dict[str, tuple
             people[prefix] = (match["user"].strip(), match["name"].strip())
         if len(group) > 1:
             read.append(receipt)
-    return [f for f in files if not any(f is r for r in read)], people
+    read_ids = {id(r) for r in read}
+    return [f for f in files if id(f) not in read_ids], people
 
 
 def _brightspace_index(files: list[File], warnings: list[str]) -> list[File]:
@@ -314,7 +315,7 @@ def _brightspace_index(files: list[File], warnings: list[str]) -> list[File]:
         return files
     index = [f for f in files if str(f.path).lower() == "index.html"]
     warnings += [f"{f.path}: ignored (Brightspace's list of the download)" for f in index]
-    return [f for f in files if not any(f is i for i in index)]
+    return [f for f in files if f not in index]
 
 
 def _unwrap(files: list[File]) -> list[File]:
@@ -323,8 +324,7 @@ def _unwrap(files: list[File]) -> list[File]:
     if len(tops) != 1 or any(len(f.path.parts) < 2 for f in files):
         return files
     inner = [dataclasses.replace(f, path=PurePosixPath(*f.path.parts[1:])) for f in files]
-    schemes = ("canvas", "canvas-text", "moodle", "blackboard", "blackboard-text", "brightspace")
-    if any(identify(f).scheme in schemes for f in inner) or any(
+    if any(identify(f).scheme not in ("file", "folder") for f in inner) or any(
             str(f.path) == GRADESCOPE_METADATA for f in inner):
         return inner
     return files

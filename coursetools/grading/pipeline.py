@@ -199,12 +199,9 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
         path = work / "notebooks" / f"{key}.ipynb"
         build.write(nb, path)
         notebooks[key], sizes[key] = path, len(nb.cells)
-    jobs = max(1, int(options.jobs or os.cpu_count() or 1))
-    run = lambda names, n: execute.run(  # noqa: E731
-        work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, jobs=n,
-        budgets=options.budgets, sandboxed=not options.unsafe_no_sandbox,
-        progress=options.progress)
-    results = run(list(notebooks), jobs) if notebooks else {}
+    run = lambda names, n=None: _run(  # noqa: E731
+        options, work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, n)
+    results = run(list(notebooks)) if notebooks else {}
     # A notebook whose setup did not run (a kernel that did not start on an overloaded
     # machine) is the grader's problem, not the student's: run it once more, alone.
     again = [k for k in notebooks if len(results.get(k, [])) < sizes[k]
@@ -215,6 +212,13 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
     if cached is not None:
         results[REFERENCE] = cached
     return results, "cached" if cached is not None else "executed"
+
+
+def _run(options, work, notebooks: dict, sizes: dict, jobs: int | None = None) -> dict:
+    """Execute ``notebooks`` (name -> path) as ``options`` say: sandbox, budgets, ``--jobs``."""
+    jobs = jobs or max(1, int(options.jobs or os.cpu_count() or 1))
+    return execute.run(work, notebooks, sizes, jobs=jobs, budgets=options.budgets,
+                       sandboxed=not options.unsafe_no_sandbox, progress=options.progress)
 
 
 def _score_all(lab, subs, results, warnings) -> dict:
@@ -250,10 +254,7 @@ def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings) -
             sizes[key], owners[key] = len(nb.cells), (sub, test)
     if not notebooks:
         return
-    results = execute.run(work, notebooks, sizes, jobs=max(1, int(options.jobs or os.cpu_count()
-                                                                  or 1)),
-                          budgets=options.budgets, sandboxed=not options.unsafe_no_sandbox,
-                          progress=options.progress)
+    results = _run(options, work, notebooks, sizes)
     per_student: dict[str, tuple[Submission, dict]] = {}
     for key, (sub, test) in owners.items():
         per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])

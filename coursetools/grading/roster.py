@@ -178,12 +178,17 @@ def _moodle_time(text: str) -> str:
         return ""
 
 
+def _reader(row: list[str]):
+    """get(i): column ``i`` of ``row`` stripped ("" for a column the header lacks or a short row)."""
+    return lambda i: row[i].strip() if i is not None and i < len(row) else ""
+
+
 def _moodle_worksheet(header, rows, source) -> Roster:
     ident, full, email = (_column(header, n) for n in ("Identifier", "Full name", "Email address"))
     modified = _column(header, "Last modified (submission)")
     students = []
     for row in rows:
-        get = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
+        get = _reader(row)
         number = re.sub(r"\D", "", get(ident))
         if not number:
             continue
@@ -204,7 +209,7 @@ def _brightspace(header, rows, source) -> Roster:
     email = _column(header, "Email")
     students = []
     for row in rows:
-        get = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
+        get = _reader(row)
         ident = get(org).lstrip("#") or get(user).lstrip("#")
         if not ident:
             continue
@@ -229,7 +234,7 @@ def _plain(header, rows, source, format="plain") -> Roster:
                                           "sis id", "username")]
     students = []
     for row in rows:
-        get = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
+        get = _reader(row)
         if not get(id_column):
             continue
         name = get(name_column) or f"{get(first)} {get(last)}".strip()
