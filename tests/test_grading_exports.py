@@ -24,6 +24,17 @@ def canvas_class() -> storemod.Store:
     return results
 
 
+def roster_class(name: str) -> storemod.Store:
+    """A 20-point lab 1 with every student of the roster ``files/lms/<name>`` handed in (0 points)."""
+    class_list = roster.load(FILES / name)
+    results = storemod.Store(lab="lab1_scalar", tests=[storemod.TestInfo("t", 20, False)],
+                             roster=class_list.to_dict())
+    for student in class_list.students:
+        results.students[student.id] = Submission(student=student.id, name=student.name,
+                                                  source="x.ipynb", roster=student.fields)
+    return results
+
+
 def table(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
@@ -60,12 +71,7 @@ def test_canvas_csv_without_roster_uses_the_ids_in_the_file_names():
 
 
 def test_moodle_csv_from_a_moodle_roster():
-    participants = roster.load(FILES / "moodle_participants.csv")
-    results = storemod.Store(lab="lab1_scalar", tests=[storemod.TestInfo("t", 20, False)],
-                             roster=participants.to_dict())
-    for student in participants.students:
-        results.students[student.id] = Submission(student=student.id, name=student.name,
-                                                  source="x.ipynb", roster=student.fields)
+    results = roster_class("moodle_participants.csv")
     results.students["S1003"].final = 17.5
     results.students["ann.ng@example.edu"].flag(Status.MISSING)
     text, warnings = exports.moodle_csv(results)
@@ -126,13 +132,8 @@ def test_exports_are_deterministic_and_only_for_the_class_lms():
 
 
 def test_brightspace_csv_from_its_grade_export():
-    class_list = roster.load(FILES / "brightspace_roster.csv")
-    assert class_list.format == "brightspace"
-    results = storemod.Store(lab="lab1_scalar", tests=[storemod.TestInfo("t", 20, False)],
-                             roster=class_list.to_dict())
-    for student in class_list.students:
-        results.students[student.id] = Submission(student=student.id, name=student.name,
-                                                  source="x.ipynb", roster=student.fields)
+    results = roster_class("brightspace_roster.csv")
+    assert results.roster["format"] == "brightspace"
     results.students["S1003"].final = 17.5
     results.students["S1005"].flag(Status.MISSING)
     results.students["stranger"] = Submission(student="stranger", source="y.ipynb")

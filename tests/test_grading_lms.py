@@ -63,6 +63,15 @@ def grade(*args):
                        *args)
 
 
+def grade_download(layout_name: str, target: Path, *args, times=None):
+    """The download ``files/lms/<layout_name>`` zipped as ``target``, graded into
+    ``results/`` beside it with ``args``: (the run, the results folder, grades.csv by student)."""
+    out = target.parent / "results"
+    run = grade("--submissions", build_zip(layout_name, target, times), "--out", out, *args)
+    assert run.returncode == 0, run.stderr
+    return run, out, subs.grades_by_student(out)
+
+
 def read_csv(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
 
@@ -178,13 +187,10 @@ def test_rendering_again_gives_byte_identical_files(canvas):
 def test_moodle_download_with_participants_deadline_and_exports(tmp_path):
     times = {"Eve Müller_1234567_assignsubmission_file/lab1_scalar.ipynb": (2026, 3, 1, 22, 0, 0),
              "Bob Smith_1234568_assignsubmission_file_/lab1.ipynb": (2026, 3, 3, 9, 30, 0)}
-    download = build_zip("moodle_download.txt", tmp_path / "Lab 1-12345.zip", times)
-    out = tmp_path / "results"
-    run = grade("--submissions", download, "--out", out, "--roster",
-                FILES / "moodle_participants.csv", "--deadline", "2026-03-01T23:59",
-                "--late-penalty", "2/day,max=5")
-    assert run.returncode == 0, run.stderr
-    rows = subs.grades_by_student(out)
+    _, out, rows = grade_download(
+        "moodle_download.txt", tmp_path / "Lab 1-12345.zip", "--roster",
+        FILES / "moodle_participants.csv", "--deadline", "2026-03-01T23:59",
+        "--late-penalty", "2/day,max=5", times=times)
     assert {s: (r["points"], r["late_days"], r["status"]) for s, r in rows.items()} == {
         "S1003": ("20", "", "ok"),
         "S1001": ("8", "2", "ok"),                                 # 12 - 2 days x 2 points
@@ -205,12 +211,9 @@ def test_moodle_download_with_participants_deadline_and_exports(tmp_path):
 
 
 def test_gradescope_group_submission_gives_every_member_the_grade(tmp_path):
-    download = build_zip("gradescope_download.txt", tmp_path / "assignment_7301_export.zip")
-    out = tmp_path / "results"
-    run = grade("--submissions", download, "--out", out, "--roster",
-                FILES / "moodle_participants.csv", "--deadline", "2026-03-01T23:59")
-    assert run.returncode == 0, run.stderr
-    rows = subs.grades_by_student(out)
+    _, out, rows = grade_download(
+        "gradescope_download.txt", tmp_path / "assignment_7301_export.zip", "--roster",
+        FILES / "moodle_participants.csv", "--deadline", "2026-03-01T23:59")
     assert {s: (r["name"], r["points"], r["late"]) for s, r in rows.items()} == {
         "S1003": ("Eve Müller", "20", ""),
         "S1001": ("Bob Smith", "12", "yes"),                     # Gradescope's time: late
@@ -232,13 +235,10 @@ def test_unusable_roster_or_rule_stops_before_grading(tmp_path):
 
 
 def test_brightspace_download_with_its_grade_export_deadline_and_import_csv(tmp_path):
-    download = build_zip("brightspace_download.txt", tmp_path / "Lab 1 Download Mar 3, 2026.zip")
-    out = tmp_path / "results"
-    run = grade("--submissions", download, "--out", out, "--roster",
-                FILES / "brightspace_roster.csv", "--deadline", "2026-03-02T00:00",
-                "--late-penalty", "2/day,max=5")
-    assert run.returncode == 0, run.stderr
-    rows = subs.grades_by_student(out)
+    run, out, rows = grade_download(
+        "brightspace_download.txt", tmp_path / "Lab 1 Download Mar 3, 2026.zip", "--roster",
+        FILES / "brightspace_roster.csv", "--deadline", "2026-03-02T00:00",
+        "--late-penalty", "2/day,max=5")
     assert {s: (r["name"], r["points"], r["late_days"], r["status"]) for s, r in rows.items()} == {
         "S1003": ("Eve Müller", "20", "", "ok"),
         "S1001": ("Bob Smith", "18", "1", "ok"),        # the later folder, 9:30 AM: a day late
@@ -254,11 +254,9 @@ def test_brightspace_download_with_its_grade_export_deadline_and_import_csv(tmp_
 
 
 def test_blackboard_download_attempts_receipts_and_late_work(tmp_path):
-    download = build_zip("blackboard_download.txt", tmp_path / "gradebook_LAB1_2026-03-03.zip")
-    out = tmp_path / "results"
-    run = grade("--submissions", download, "--out", out, "--deadline", "2026-03-02T00:00")
-    assert run.returncode == 0, run.stderr
-    rows = subs.grades_by_student(out)
+    _, out, rows = grade_download("blackboard_download.txt",
+                                  tmp_path / "gradebook_LAB1_2026-03-03.zip",
+                                  "--deadline", "2026-03-02T00:00")
     assert {s: (r["name"], r["points"], r["late"]) for s, r in rows.items()} == {
         "emueller": ("Eve Müller", "20", ""),
         "b_smith": ("Bob Smith", "20", "yes"),           # the later attempt, after the deadline
