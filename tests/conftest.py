@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+FILES = ROOT / "tests" / "files"   # fixture files shared by the tests
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ cells in this process.
 Only the execution differs from ``coursetools grade``: no sandbox, no nbval, no budgets, and the
 setup cell (the guard, whose audit hook would stay in this process) is skipped. Everything
 that decides points (which code is kept, the isolation of each function, the varied inputs,
-the comparison with the reference) is the package's own code. ``tests/test_grading_pipeline.py``
+the comparison with the reference) is the package's own code. ``tests/grading/test_pipeline.py``
 checks that a real grading run gives the same points as this driver.
 """
 from __future__ import annotations
@@ -18,7 +18,9 @@ from pathlib import Path
 import nbformat
 
 from coursetools import cells
-from coursetools.grading import build, instructor, pipeline, score
+from coursetools.grading import pipeline
+from coursetools.grading.lab import build, instructor
+from coursetools.grading.score import judge as score
 from coursetools.grading.records import CellResult, Role, Submission
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,7 +6,7 @@ temporary folder. The mutants and valid alternatives (some 45 variants) are chec
 student sees them (the lab's own test cells, in a fresh namespace in this process) and as the
 grader grades them under several seeds (``grading_inprocess``: the grader's own steps with
 the cells run in this process); `test_a_mutant_in_a_real_kernel` checks the first against a
-kernel, tests/test_grading_pipeline.py the second against a real grading run. The tests are
+kernel, tests/grading/test_pipeline.py the second against a real grading run. The tests are
 grouped in one class per lab so that `pytest -n 2 --dist loadscope` spreads them.
 """
 import ast
@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-import grading_inprocess
+from tests import grading_inprocess
 from coursetools import cells, markers, student_labs
-from coursetools.grading import extract
+from coursetools.grading.lab import extract
 from tests.conftest import ROOT
 
 LABS = ["lab1_scalar", "lab2_vector", "lab3_minibatch", "lab4_xor", "lab5_softmax",
@@ -265,7 +265,7 @@ def _guarded_imports(tree):
 def test_imports_only_numpy_matplotlib_and_the_standard_library(lab):
     for nb in (solution(lab), student(lab)):
         for info, cell in zip(infos(nb), nb.cells):
-            if cell.cell_type != "code" or info.kind == "helpers":   # see test_kernel_rule.py
+            if cell.cell_type != "code" or info.kind == "helpers":   # see tests/kernel/test_rule.py
                 continue
             assert not re.search(r"^\s*[%!]|open\(|__import__", cell.source, re.M), cell.source
             tree = ast.parse(cell.source)

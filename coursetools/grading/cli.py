@@ -100,8 +100,9 @@ def _add_lms_options(parser, roster: bool = True) -> None:
 
 
 def run(args) -> int:
-    from coursetools.grading import execute, pipeline, sandbox
-    from coursetools.grading.gradebook import fmt
+    from coursetools.grading import pipeline
+    from coursetools.grading.run import execute, sandbox
+    from coursetools.grading.records import fmt
 
     limits = sandbox.Limits(memory_bytes=args.memory * sandbox.MIB)
     options = pipeline.Options(
@@ -138,7 +139,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _print_outputs(out: Path) -> None:
-    from coursetools.grading import outdir
+    from coursetools.grading.results import outdir
 
     extra = [str(out / name) for name in outdir.LMS_FILES if (out / name).is_file()]
     print(f"results: {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'report.html'}"
@@ -146,7 +147,8 @@ def _print_outputs(out: Path) -> None:
 
 
 def run_merge(args) -> int:
-    from coursetools.grading import outdir, pipeline, store
+    from coursetools.grading import pipeline
+    from coursetools.grading.results import outdir, store
 
     try:
         outdir.check(args.out)
@@ -172,16 +174,17 @@ def run_merge(args) -> int:
 
 
 def run_render(args) -> int:
-    from coursetools.grading import lms, outdir, pipeline, store
+    from coursetools.grading import pipeline
+    from coursetools.grading.results import class_settings, outdir, store
 
     try:
         outdir.check(args.out)
         results = store.from_json((args.out / "results.json").read_text(encoding="utf-8"))
-        settings = lms.settings(args.out, None, args.deadline, args.late_penalty,
+        settings = class_settings.load(args.out, None, args.deadline, args.late_penalty,
                                 args.assignment)
         settings.store_into(results)
         warnings = pipeline.render(args.out, results)
-    except (OSError, ValueError, outdir.UnsafeOutput, lms.SettingsError) as error:
+    except (OSError, ValueError, outdir.UnsafeOutput, class_settings.SettingsError) as error:
         print(f"render: {error}", file=sys.stderr)
         return 2
     print(f"rendered {len(results.students)} students of {results.lab} in {args.out}")

@@ -2,15 +2,13 @@
 
     collect -> read -> extract -> build -> execute -> score -> write
 
-``collect`` finds one submission per student (``collect``), ``read`` turns bytes into a
-notebook or a status (``read``), ``extract`` keeps the definitions (``extract``), ``build``
-writes the grading notebooks (``build``), ``execute`` runs them in sandboxed kernels with
-nbval (``execute``), ``score`` compares with the reference run (``score``), and ``write``
-updates the results store and renders the gradebook, the feedback and the report
-(``store``, ``gradebook``, ``feedback``, ``report``, ``outdir``). With a learning platform's
-download and class list, ``lms`` adds the roster's rows, the late rule, the instructor's
-overrides and the platform's import and feedback files (``roster``, ``late``, ``overrides``,
-``final``, ``exports``, ``feedback_html``).
+Each step lives in the subpackage of its role: ``intake`` (``collect`` finds one submission
+per student, ``read`` turns bytes into a notebook or a status), ``lab`` (the instructor
+notebook, ``extract`` keeps the definitions, ``build`` writes the grading notebooks), ``run``
+(``execute`` runs them in sandboxed kernels with nbval), ``score`` (``judge`` compares with the
+reference run), ``results`` (the store, the class's settings: roster, deadline, late rule,
+overrides), ``render`` (gradebook, feedback, report, LMS exports) and ``lms`` (rosters).
+This module is the conductor: it calls them in order and writes OUT (``render``).
 
 One bad notebook is one bad row: each per-submission step runs isolated (``_isolated``), so
 whatever a file makes it raise becomes that student's ``grader error`` status and a warning
@@ -28,10 +26,14 @@ import zipfile
 from pathlib import Path
 
 from coursetools import cells
-from coursetools.grading import (build, cache, collect, execute, extract, feedback, gradebook,
-                                 instructor, lms, outdir, overrides, read, report, runrecord,
-                                 sandbox, score, store as storemod)
-from coursetools.grading.records import Status, Submission, safe_name
+from coursetools.grading.intake import collect, read
+from coursetools.grading.lab import build, extract, instructor
+from coursetools.grading.render import exports, feedback, feedback_html, gradebook, report
+from coursetools.grading.results import (class_settings, final, outdir, overrides, runrecord,
+                                         store as storemod)
+from coursetools.grading.run import cache, execute, sandbox
+from coursetools.grading.score import judge as score
+from coursetools.grading.records import Status, Submission, fmt, safe_name
 from coursetools.kernel import checks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +61,7 @@ class Options:
     progress: bool = True
     shard: tuple[int, int] | None = None
     root: Path = REPO_ROOT
-    # LMS (issue 13; see ``lms``): None keeps what OUT/results.json has
+    # The class's settings (``results.class_settings``): None keeps what OUT/results.json has
     roster: Path | None = None
     deadline: str | None = None
     late_penalty: str | None = None
@@ -281,9 +283,9 @@ def grade(options: Options) -> Outcome:
                            "sandbox it could read the tests and change other results. If you "
                            "accept that, pass --unsafe-no-sandbox.")
     try:
-        settings = lms.settings(options.out, options.roster, options.deadline,
+        settings = class_settings.load(options.out, options.roster, options.deadline,
                                 options.late_penalty, options.assignment, options.fresh)
-    except lms.SettingsError as error:
+    except class_settings.SettingsError as error:
         raise GradingError(str(error)) from None
     try:
         collected = collect.collect(options.submissions, settings.resolve)
@@ -312,7 +314,7 @@ def grade(options: Options) -> Outcome:
         key = cache.reference_key(lab.digest, seed)
         if reference_run == "executed":   # it passed its own tests: worth keeping
             cache.save_reference(key, results[REFERENCE])
-        lms.share_group_results(subs)
+        class_settings.share_group_results(subs)
     finally:
         if options.keep_work:
             kept = Path(options.out) / "work"
@@ -367,21 +369,38 @@ def render(out: Path, results: storemod.Store, warning: str = "") -> list[str]:
     Applies OUT/overrides.csv and the late rule first (raises overrides.OverridesError);
     returns warnings for the instructor.
     """
-    lms_warnings = lms.render(out, results)
+    found, warnings = overrides.load(out, {t.test: t.points for t in results.tests},
+                                     results.max_points,
+                                     {s.student: s.name for s in results.students.values()})
+    final.apply(results, found)
     storemod.save(out, results)
     outdir.write(out, "grades.csv", gradebook.render_csv(results))
-    pages, warnings = {}, []
+    pages = {}
     for sub in results.sorted_students():
         name = f"{feedback_name(sub.student)}.md"
         try:
             pages[name] = feedback.render(results, sub)
         except Exception as error:  # noqa: BLE001 - one page must not cost the class its pages
-            pages[name] = (f"# Feedback: {results.lab}\n\nScore: {gradebook.fmt(sub.final_points)}"
-                           f" / {gradebook.fmt(results.max_points)} points\n")
+            pages[name] = (f"# Feedback: {results.lab}\n\nScore: {fmt(sub.final_points)}"
+                           f" / {fmt(results.max_points)} points\n")
             warnings.append(f"{sub.student}: the feedback page could not be written in full "
                             f"({type(error).__name__}: {error})")
     outdir.remove_stale(out, "feedback", set(pages) | {n[:-3] + ".html" for n in pages})
     for name, text in pages.items():
         outdir.write(out, f"feedback/{name}", text)
     outdir.write(out, "report.html", report.render(results, warning))
-    return lms_warnings + warnings + lms.write_extras(out, results, feedback_name)
+    return warnings + _write_lms_files(out, results)
+
+
+def _write_lms_files(out: Path, results: storemod.Store) -> list[str]:
+    """The HTML feedback pages and the LMS exports; returns warnings."""
+    html = {sub.student: feedback_html.render(results, sub) for sub in results.sorted_students()}
+    for student, page in html.items():
+        outdir.write(out, f"feedback/{feedback_name(student)}.html", page)
+    outputs, warnings = exports.render(results, html)
+    for name in outdir.LMS_FILES:
+        if name not in outputs and (Path(out) / name).is_file():
+            (Path(out) / name).unlink()
+    for name, data in outputs.items():
+        outdir.write(out, name, data)
+    return warnings

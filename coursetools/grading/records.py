@@ -166,6 +166,11 @@ class Submission:
         return self.points if self.final is None else self.final
 
 
+def fmt(points: float) -> str:
+    """Points without a useless ``.0``."""
+    return str(int(points)) if float(points).is_integer() else f"{points:.2f}".rstrip("0")
+
+
 def safe_name(text: str) -> str:
     """A file name made from a student id: no folders, no leading dot, nothing unprintable."""
     cleaned = "".join(c if c.isalnum() or c in "-_.@ " else "_" for c in str(text)).strip(" .")

@@ -11,5 +11,5 @@ test-helper cell, the grading notebooks' setup cell), so each one
   that the inlined cell repeats, so that the grader can refuse a notebook whose cell is older.
 
 ``coursetools.cells`` is the one place that turns these modules into notebook cells; nothing else
-copies their text. ``tests/test_kernel_rule.py`` checks the rule.
+copies their text. ``tests/kernel/test_rule.py`` checks the rule.
 """

@@ -1,6 +1,6 @@
 """The inner layer of a grading kernel: an audit hook installed before any student code runs.
 
-The wall around a grading kernel is the operating-system sandbox (``coursetools.grading.sandbox``):
+The wall around a grading kernel is the operating-system sandbox (``coursetools.grading.run.sandbox``):
 the kernel sees a read-only Python, its own empty folder and nothing else, has no network, and
 is killed from outside when it exceeds its time, output or memory budget. This hook adds what the
 sandbox alone does not stop, so that a submission cannot hurt the *other* kernels or the machine:

@@ -1,0 +1,1 @@
+"""The lab: the instructor notebook read once, the definitions kept from a notebook, and the grading notebooks built from both."""

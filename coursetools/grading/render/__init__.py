@@ -1,0 +1,1 @@
+"""Rendering: every output written from the results store (gradebook, feedback pages, report, LMS exports)."""

@@ -1,0 +1,179 @@
+"""Output: one feedback page per student, in the grader's words (``feedback/<student>.md``).
+
+Every test with its points; for a failed visible test the targeted message (inputs, expected and
+obtained values, the hint); for a failed hidden test only the standard text of its mistake codes
+(never its inputs, values, differences or anything the kernel printed). A test of a function
+that uses other functions of the lab ran with the official versions of those, and the page
+says so, so a student whose only mistake is in ``forward`` sees ``train`` pass and knows where
+to look. The score shows how it was reached: the tests, the late penalty as a line of its own,
+and each of the instructor's corrections with its reason (``final``).
+
+The page is built once as a small document (``document``: headings, paragraphs, lists, a table,
+code blocks) and written as Markdown here and as a self-contained HTML page by
+``feedback_html``, so both say the same. Everything that comes from a student (ids, names,
+error text) is put in code spans or blocks, or escaped, so it cannot change the page around it.
+"""
+from __future__ import annotations
+
+from coursetools.grading.results import final
+from coursetools.grading.records import fmt
+from coursetools.grading.records import Status, Submission, TestResult
+from coursetools.grading.score.judge import mistake_text
+from coursetools.grading.results.store import Store
+
+WHY_NOT_GRADED = {
+    Status.EMPTY: "the file is empty.",
+    Status.NOT_A_NOTEBOOK: "the file is not a Jupyter notebook (.ipynb). In Colab use File -> "
+                           "Download -> Download .ipynb.",
+    Status.NOT_A_NOTEBOOK_FILE: "the file you handed in is not a notebook (.ipynb).",
+    Status.WRONG_LAB: "it is a notebook of another lab.",
+    Status.TOO_LARGE: "the notebook is larger than the grader accepts.",
+    Status.MISSING: "nothing was handed in.",
+    Status.NOT_ATTEMPTED: "every function is still the skeleton of the lab (did you hand in the "
+                          "notebook you worked on?).",
+}
+
+# A document: a list of blocks (kind, content). Inline text is a list of (style, text) pairs,
+# style "text", "code" or "strong".
+Inline = list[tuple[str, str]]
+
+
+def text(value: str) -> Inline:
+    return [("text", str(value))]
+
+
+def _result(test: TestResult) -> str:
+    if test.passed:
+        return "passed"
+    if not test.codes:
+        return "not graded"
+    return "failed: " + ", ".join(f"{c} ({mistake_text(c)})" for c in test.codes)
+
+
+def _isolation_note(test: TestResult, sub: Submission) -> list:
+    if not test.isolated_from:
+        return []
+    failing = sorted({t.subject for t in sub.tests if t.subject in test.isolated_from
+                      and not t.passed and t.subject})
+    note = (f"This test ran with the official {', '.join(test.isolated_from)}, so its result "
+            f"is about {test.subject} alone.")
+    if failing:
+        note += f" ({', '.join(failing)} fail their own tests: fix those too.)"
+    return [("p", text(note))]
+
+
+def _failures(sub: Submission) -> list:
+    blocks = []
+    for test in (t for t in sub.tests if t.codes):
+        kind = "hidden" if test.hidden else "visible"
+        blocks.append(("h3", text(f"{test.test} ({kind}, {fmt(test.earned)} / "
+                                  f"{fmt(test.points)} points)")))
+        blocks += _isolation_note(test, sub)
+        if test.hidden:
+            blocks.append(("ul", [text(mistake_text(c)) for c in test.codes]))
+        else:
+            blocks.append(("pre", "\n\n".join(test.details[:3]) or "failed"))
+            if len(test.details) > 3:
+                blocks.append(("p", text(f"({len(test.details) - 3} more failing outputs "
+                                         "not shown)")))
+    return blocks
+
+
+def _points(test: TestResult, corrected: dict[str, dict]) -> str:
+    change = corrected.get(test.test)
+    if change is None:
+        return f"{fmt(test.earned)} / {fmt(test.points)}"
+    return f"{fmt(change['after'])} / {fmt(test.points)} (corrected from {fmt(test.earned)})"
+
+
+def _facts(store: Store, sub: Submission) -> list[Inline]:
+    facts = [[("text", "Student: "), ("code", sub.student)]]
+    if sub.name:
+        facts.append(text(f"Name: {sub.name}"))
+    facts.append([("text", "Score: "),
+                  ("strong", f"{fmt(sub.final_points)} / {fmt(store.max_points)}"),
+                  ("text", " points")])
+    facts.append(text(f"Status: {sub.status_text}"))
+    if sub.source:
+        handed = f"Graded file: {sub.source}"
+        if sub.submitted:
+            handed += f", handed in {sub.submitted.replace('T', ' ')}"
+        facts.append(text(handed))
+    if sub.late_days > 0:
+        facts.append(text("Late: yes" + (f" ({fmt(sub.late_days)} started day"
+                                         f"{'s' if sub.late_days != 1 else ''})"
+                                         if sub.submitted and store.deadline else "")))
+    return facts
+
+
+def _score(store: Store, sub: Submission) -> list:
+    if not sub.adjustments:
+        return []
+    lines = [text(f"Tests: {fmt(sub.points)} / {fmt(store.max_points)} points.")]
+    lines += [text(final.describe(change)) for change in sub.adjustments]
+    lines.append([("text", "Score: "), ("strong", f"{fmt(sub.final_points)}"),
+                  ("text", f" / {fmt(store.max_points)} points.")])
+    return [("h2", text("How the score was reached")), ("ul", lines)]
+
+
+def document(store: Store, sub: Submission) -> list:
+    """The feedback page of one student, as blocks (see the module docstring)."""
+    blocks = [("h1", text(f"Feedback: {store.lab}")), ("ul", _facts(store, sub))]
+    reasons = [WHY_NOT_GRADED[s.status] for s in sub.statuses if s.status in WHY_NOT_GRADED]
+    if reasons:
+        blocks.append(("p", text("Your notebook could not be graded: " + reasons[0])))
+    blocks += _score(store, sub)
+    corrected = {c["target"]: c for c in sub.adjustments if c["what"] == "test"}
+    blocks += [("h2", text("Tests")),
+               ("p", text("Hidden tests use inputs you have not seen; for them only the kind "
+                          "of mistake is shown.")),
+               ("table", (["test", "kind", "points", "result"],
+                          [[text(t.test), text("hidden" if t.hidden else "visible"),
+                            text(_points(t, corrected)), text(_result(t))]
+                           for t in sub.tests]))]
+    failures = _failures(sub)
+    if failures:
+        blocks += [("h2", text("What went wrong")), *failures]
+    if sub.notes:
+        blocks += [("h2", text("Notes on your notebook")), ("ul", [text(n) for n in sub.notes])]
+    return blocks
+
+
+# ------------------------------------------------------------------ Markdown
+def _md_inline(parts: Inline, in_table: bool = False) -> str:
+    out = []
+    for style, value in parts:
+        value = str(value).replace("\n", " ")
+        if in_table:
+            value = value.replace("|", "\\|")
+        if style == "code":
+            out.append("`" + value.replace("`", "'") + "`")
+        elif style == "strong":
+            out.append(f"**{value}**")
+        else:
+            out.append(value)
+    return "".join(out)
+
+
+def markdown(blocks: list) -> str:
+    lines = []
+    for kind, content in blocks:
+        if kind in ("h1", "h2", "h3"):
+            lines += ["#" * int(kind[1]) + " " + _md_inline(content), ""]
+        elif kind == "p":
+            lines += [_md_inline(content), ""]
+        elif kind == "ul":
+            lines += [f"- {_md_inline(item, in_table=True)}" for item in content] + [""]
+        elif kind == "pre":
+            lines += ["```text\n" + content.replace("```", "'''").rstrip() + "\n```", ""]
+        elif kind == "table":
+            header, rows = content
+            lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(_md_inline(c, in_table=True) for c in row) + " |"
+                      for row in rows] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render(store: Store, sub: Submission) -> str:
+    """The Markdown feedback page of one student."""
+    return markdown(document(store, sub))

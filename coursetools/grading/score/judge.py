@@ -1,0 +1,324 @@
+"""Step: score a student's recorded results against the reference's, in the grader's process.
+
+Nothing a student's kernel says about itself is trusted. Its results are plain JSON (numbers
+and shapes) and are judged here, outside the kernel:
+
+- points, tolerances and the list of expected calls come from the *reference* run;
+- a result counts only if it comes from the test cell that holds its test, exactly once;
+- the inputs a student's function received must be exactly the reference's inputs (record mode
+  draws them from the same seed): tampered random inputs or forged results fail the test;
+- outputs are compared with ``compare`` / ``diagnose`` of the grader's own ``kernel.checks``.
+
+A mistake is charged once: the build step grades each function with the official versions of
+the functions it uses, and ``charge_once`` does the same inside a class: a failing test about
+some of its methods earns its points when its method variant (the other methods official)
+passes and another of those methods fails its own tests for good.
+
+A test earns its points only if every one of its calls matches; otherwise it earns nothing and
+carries mistake codes (``diagnose``'s codes plus the grader's own, ``GRADER_MISTAKES``). The
+details (inputs, expected and obtained values, the kernel's error text) are kept for visible
+tests only; hidden tests keep their codes, whose standard texts are all a student is shown.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from coursetools.grading.lab.instructor import Lab
+from coursetools.grading.records import (STATUS_OF_FAILURE, CellResult, Failure, Role, Status,
+                                         Submission, TestResult)
+from coursetools.kernel import checks
+
+GRADER_MISTAKES = {
+    "timeout": "ran longer than the time limit",
+    "output_too_large": "printed more output than the grader reads",
+    "crash": "the kernel crashed (or the code exited)",
+    "tampering": "results that the official tests did not produce",
+    "no_result": "the test produced no result",
+}
+FAILURE_CODES = {Failure.TIMEOUT: "timeout", Failure.NOTEBOOK_TIME: "timeout",
+                 Failure.OUTPUT: "output_too_large", Failure.KERNEL_DIED: "crash",
+                 Failure.NOT_RUN: "crash", Failure.GRADER: "no_result"}
+MAX_DETAIL_CHARS = 600
+NO_SECOND_ROUND = set(GRADER_MISTAKES)   # what the grader saw go wrong: no method variants
+
+
+class ReferenceFailure(Exception):
+    """The instructor's own code fails its tests: grading cannot be trusted."""
+
+
+def mistake_text(code: str) -> str:
+    return {**GRADER_MISTAKES, **checks.MISTAKES}.get(code, code)
+
+
+# ------------------------------------------------------------------ grouping results
+@dataclasses.dataclass
+class TestRecord:
+    """What one notebook emitted for one test."""
+
+    calls: dict[int, list[dict]] = dataclasses.field(default_factory=dict)
+    ends: list[dict] = dataclasses.field(default_factory=list)
+    stray: int = 0
+    cell: CellResult | None = None   # the cell that holds the test
+
+
+def group(results: list[CellResult]) -> dict[str, TestRecord]:
+    """Results of the test cells, by test id; anything from elsewhere is ignored."""
+    records: dict[str, TestRecord] = {}
+    for cell in results:
+        if cell.role is not Role.TEST:
+            continue
+        for test in cell.tests:
+            records.setdefault(test, TestRecord()).cell = cell
+        for payload in cell.payloads:
+            test = payload.get("test")
+            if test not in cell.tests:
+                if cell.tests:
+                    records[cell.tests[0]].stray += 1
+                continue
+            record = records[test]
+            if payload.get("event") == "end":
+                record.ends.append(payload)
+            elif isinstance(payload.get("call"), int):
+                record.calls.setdefault(payload["call"], []).append(payload)
+            else:
+                record.stray += 1
+    return records
+
+
+@dataclasses.dataclass
+class Reference:
+    points: float
+    calls: list[dict]
+    hidden: bool
+    subject: str | None
+
+
+def _reference_calls(record: TestRecord, where: str) -> list[dict]:
+    cell = record.cell
+    if cell.failure is not Failure.NONE or cell.errors:
+        detail = cell.failure.value if cell.failure is not Failure.NONE else "; ".join(
+            f"{name}: {message}" for name, message in cell.errors)
+        raise ReferenceFailure(f"{where} fails with the instructor's code: {detail}")
+    if len(record.ends) != 1:
+        raise ReferenceFailure(f"{where} emitted no end event: is the helper cell in record mode?")
+    if record.ends[0].get("error"):
+        raise ReferenceFailure(f"{where} fails with the instructor's code: {record.ends[0]['error']}")
+    calls = []
+    for index in sorted(record.calls):
+        payload = record.calls[index][0]
+        if payload.get("error"):
+            raise ReferenceFailure(f"{where}, call {index}, fails with the instructor's code: "
+                                   f"{payload['error']}")
+        if payload.get("mutated"):
+            raise ReferenceFailure(f"{where}: the instructor's code modifies its inputs "
+                                   f"{payload['mutated']}")
+        calls.append(payload)
+    return calls
+
+
+def reference(lab: Lab, results: list[CellResult]) -> dict[str, Reference]:
+    """The reference results per test; raises ReferenceFailure if the instructor's code fails."""
+    records = group(results)
+    found = {}
+    for cell in lab.test_cells:
+        variants = [] if lab.method_variant(cell) is None else [
+            test + checks.METHOD_VARIANT for test in cell.tests]
+        for test in [*cell.tests, *variants]:
+            record = records.get(test)
+            where = f"test {test!r} (cell {cell.index} of {lab.path.name})"
+            if record is None or record.cell is None:
+                raise ReferenceFailure(f"{where} did not run in the reference kernel")
+            calls = _reference_calls(record, where)
+            found[test] = Reference(points=float(record.ends[0].get("points", 0)), calls=calls,
+                                    hidden=cell.hidden, subject=cell.subject)
+    return found
+
+
+# ------------------------------------------------------------------ one test
+def _show_args(args: dict) -> str:
+    shown = []
+    for name, encoded in args.items():
+        value = checks.decode(encoded)
+        text = (np.format_float_positional(float(value), precision=6, trim="-")
+                if value.ndim == 0 else
+                np.array2string(value, precision=4, threshold=8, edgeitems=2,
+                                max_line_width=80).replace("\n", " "))
+        shown.append(f"{name}={text}")
+    return ", ".join(shown)
+
+
+class _Scorer:
+    """All-or-nothing score of one test, with its mistake codes and (visible) details."""
+
+    def __init__(self, test: str, ref: Reference, record: TestRecord | None, names: list[str]):
+        self.ref, self.record = ref, record or TestRecord()
+        self.result = TestResult(test=test, points=ref.points, earned=0.0, hidden=ref.hidden,
+                                 subject=ref.subject, isolated_from=list(names))
+
+    def fail(self, code: str, detail: str = "") -> None:
+        if code not in self.result.codes:
+            self.result.codes.append(code)
+        self.detail(detail)
+
+    def detail(self, text: str) -> None:
+        text = text[:MAX_DETAIL_CHARS]
+        if text and text not in self.result.details:
+            self.result.details.append(text)
+
+    def missing(self, func: str) -> None:
+        """Why a call's result never arrived, from what the grader observed."""
+        cell = self.record.cell
+        failure = cell.failure if cell else Failure.GRADER
+        if failure in FAILURE_CODES and failure is not Failure.GRADER:
+            self.fail(FAILURE_CODES[failure], f"{func}: {failure.value}")
+        elif self.record.ends and self.record.ends[-1].get("error"):
+            error = str(self.record.ends[-1]["error"])
+            code = checks.error_code(error, "end")
+            self.fail(code, f"{func} is not defined: define it with exactly this name"
+                      if code == "missing_function" else f"the test stopped with {error}")
+        elif cell is not None and cell.errors:
+            name, message = cell.errors[-1]
+            self.fail("exception", f"the test cell stopped with {name}: {message}")
+        else:
+            self.fail("no_result", "no result arrived for this test")
+
+    def tampered(self) -> bool:
+        record = self.record
+        extra = set(record.calls) - set(range(len(self.ref.calls)))
+        if record.stray or extra or any(len(v) > 1 for v in record.calls.values()) \
+                or len(record.ends) > 1:
+            self.fail("tampering", "results were emitted that the official test did not produce")
+            return True
+        return False
+
+    def call(self, expected: dict, got: dict) -> None:
+        func = expected.get("func", "the function")
+        where = f"{func}({_show_args(expected['args'])})"
+        if got.get("error"):
+            error = str(got["error"])
+            code = checks.error_code(error, "check")
+            self.fail(code, f"{func} is not implemented yet" if code == "not_implemented"
+                      else f"{where} raised {error}")
+            return
+        if got.get("outputs") is None:
+            self.fail("wrong_type", f"{where} returned nothing usable")
+            return
+        names = list(expected.get("names") or [])
+        want = [checks.decode(e) for e in expected["outputs"]]
+        try:
+            have = [checks.decode(e) for e in got["outputs"]]
+        except Exception:  # noqa: BLE001 - malformed numbers from a tampered kernel
+            self.fail("tampering", f"{func} produced malformed results")
+            return
+        args = {k: checks.decode(v) for k, v in expected["args"].items()}
+        rtol, atol = float(expected.get("rtol", 1e-6)), float(expected.get("atol", 1e-9))
+        for mismatch in checks.compare(have, want, names=names or None, rtol=rtol, atol=atol,
+                                       sizes=checks.batch_sizes(args), inputs=args,
+                                       hints=expected.get("hints")):
+            for code in mismatch.get("codes") or ["values"]:
+                self.fail(code)
+            self.detail(f"{where}:\n{mismatch.get('message', '')}")
+        if got.get("mutated"):
+            self.fail("mutates_input", f"{func} changed its argument(s) "
+                      f"{', '.join(map(str, got['mutated']))} in place; work on copies")
+
+    def score(self) -> TestResult:
+        if not self.tampered():
+            for index, expected in enumerate(self.ref.calls):
+                got = self.record.calls.get(index, [None])[0]
+                if got is None:
+                    self.missing(expected.get("func", "the function"))
+                    break
+                if got.get("func") != expected.get("func") or got.get("args") != expected.get("args"):
+                    self.fail("tampering", f"{expected.get('func')} was not called with the "
+                              "official inputs")
+                    break
+                self.call(expected, got)
+            if not self.result.codes:
+                end = self.record.ends[0] if self.record.ends else None
+                if end is None or end.get("error"):
+                    self.missing("the test")
+        if not self.result.codes:
+            self.result.earned = self.ref.points
+        if self.result.hidden:
+            self.result.details = []
+        return self.result
+
+
+def score(lab: Lab, refs: dict[str, Reference], results: list[CellResult]) -> list[TestResult]:
+    """Every test of the lab, in notebook order, for one student's cell results."""
+    records = group(results)
+    return [_Scorer(test, refs[test], records.get(test), lab.official_names(refs[test].subject)).score()
+            for test in lab.test_ids]
+
+
+# ------------------------------------------------------------------ one bug inside a class
+def _about(lab: Lab) -> dict[str, set[str]]:
+    return {test: set(lab.about(cell)) for cell in lab.test_cells for test in cell.tests}
+
+
+def variant_candidates(lab: Lab, scored: list[TestResult]) -> list[str]:
+    """The failing tests whose method variant may change a grade: those of a class with a
+    method variant, when another test of the same class fails too (one may be the other's
+    cause)."""
+    failing = [r for r in scored if not r.passed]
+    return [r.test for r in failing if lab.method_variant(lab.test_cell(r.test)) is not None
+            and any(o.test != r.test and o.subject == r.subject for o in failing)]
+
+
+def score_variants(lab: Lab, refs: dict[str, Reference],
+                   results: dict[str, list[CellResult]]) -> dict[str, TestResult]:
+    """Each test's method variant (test id -> the cell results of its own notebook), scored
+    against the reference's variant."""
+    scored = {}
+    for test, cells in results.items():
+        key = test + checks.METHOD_VARIANT
+        scored[test] = _Scorer(test, refs[key], group(cells).get(key), []).score()
+    return scored
+
+
+def charge_once(lab: Lab, scored: list[TestResult],
+                variants: dict[str, TestResult]) -> list[TestResult]:
+    """Inside a class, one mistake costs its own tests only.
+
+    A failing test about some methods of a class earns its points when its method variant (the
+    class's other methods official, run alone in its own kernel) passes *and* one of those other
+    methods is named by a test that fails for good (its own variant fails too, or it has none):
+    the failure was that method's, charged there. Two tests can never excuse each other, and a
+    design whose internals do not combine with the official methods keeps its own results.
+    """
+    about = _about(lab)
+    passing = {test: result for test, result in variants.items() if result.passed}
+    for_good = [r for r in scored if not r.passed and r.test not in passing]
+    rescued = {}
+    for test, again in passing.items():
+        replaced = set(lab.method_variant(lab.test_cell(test))[1])
+        causes = sorted({method for other in for_good
+                         if other.subject == again.subject and other.test != test
+                         for method in about[other.test] & replaced})
+        if causes:
+            rescued[test] = dataclasses.replace(
+                again, isolated_from=[f"{again.subject}.{method}" for method in causes])
+    return [rescued.get(result.test, result) for result in scored]
+
+
+def unexecuted(lab: Lab, refs: dict[str, Reference], code: str) -> list[TestResult]:
+    """The tests of a submission that was not executed (all 0, with ``code`` when given)."""
+    return [TestResult(test=t, points=refs[t].points, earned=0.0, hidden=refs[t].hidden,
+                       subject=refs[t].subject, codes=[code] if code else [])
+            for t in lab.test_ids]
+
+
+def runtime_statuses(sub: Submission, results: list[CellResult]) -> None:
+    """Statuses that only the execution reveals, each from a failure the grader observed."""
+    for cell in results:
+        if cell.failure in STATUS_OF_FAILURE:
+            sub.flag(STATUS_OF_FAILURE[cell.failure])
+        if cell.role is Role.DEFINITIONS and cell.errors:
+            sub.flag(Status.DEFINITION_ERROR)
+    # Results that do not add up, or none at all from a test that ran in a live kernel: the
+    # helpers were replaced or patched (the grader saw it; no kernel said it).
+    if any({"tampering", "no_result"} & set(t.codes) for t in sub.tests):
+        sub.flag(Status.TAMPERING)

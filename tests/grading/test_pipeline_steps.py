@@ -1,0 +1,68 @@
+"""coursetools.grading.pipeline, step by step without kernels: prepare, isolation of faults,
+names of feedback files, refusals before anything runs. (The whole run: tests/grading/test_pipeline.py.)"""
+import nbformat
+import pytest
+
+from tests import grading_submissions as subs
+from coursetools.grading import pipeline
+from coursetools.grading.lab import instructor
+from coursetools.grading.records import Status, Submission
+from tests.conftest import ROOT
+
+LAB = instructor.load(ROOT / "solutions" / "lab1_scalar.ipynb", "lab1_scalar")
+
+
+def prepared(nb):
+    sub = Submission(student="s", raw=nbformat.writes(nb).encode())
+    return sub, pipeline.prepare(sub, LAB, {})
+
+
+def test_the_skeleton_is_not_attempted_and_runs_nothing():
+    sub, codes = prepared(subs.submission(solved=()))
+    assert codes is None and sub.status_text == "not attempted"
+
+
+def test_a_missing_function_is_named_and_the_rest_is_kept():
+    sub, codes = prepared(subs.submission(replace={"backward": subs.solution_with(
+        "backward", "def backward(", "def backprop(")}))
+    assert sub.status_text == "missing function backward" and codes
+
+
+def test_the_labs_own_cells_are_never_reported_but_the_students_are():
+    sub, _ = prepared(subs.submission())
+    assert not any("was not run" in n for n in sub.notes)
+    sub, _ = prepared(subs.submission(append=("for i in range(3):\n    print(i)",)))
+    assert any("was not run" in n for n in sub.notes)
+
+
+def test_a_fault_of_the_grader_on_one_file_is_that_students_status():
+    sub, warnings = Submission(student="s"), []
+    assert pipeline._isolated(sub, "extract", warnings, lambda: 1 / 0) is None
+    assert sub.status_text == "grader error (extract)" and "ZeroDivisionError" in warnings[0]
+
+
+def test_feedback_file_names_are_safe_and_distinct():
+    names = {pipeline.feedback_name(s) for s in ("a/b", "a_b", "../x", "=cmd()", "Eve Müller")}
+    assert len(names) == 5 and all("/" not in n and not n.startswith(".") for n in names)
+    assert pipeline.feedback_name("alice") == "alice"
+
+
+def test_untouched_skeletons_say_not_implemented_on_every_test():
+    refs = {t: type("R", (), {"points": 1.0, "hidden": False, "subject": None})()
+            for t in LAB.test_ids}
+    sub = Submission(student="s")
+    sub.flag(Status.NOT_ATTEMPTED)
+    assert {tuple(t.codes) for t in pipeline.tests_not_executed(sub, LAB, refs)} == \
+        {("not_implemented",)}
+    assert {tuple(t.codes) for t in pipeline.tests_not_executed(Submission("x"), LAB, refs)} == {()}
+
+
+def test_runs_that_cannot_start_say_why(tmp_path):
+    bad_zip = tmp_path / "class.zip"
+    bad_zip.write_bytes(b"not a zip")
+    for options, message in (
+            (pipeline.Options("lab1_scalar", bad_zip, tmp_path / "out"), "cannot be read"),
+            (pipeline.Options("lab1_scalar", tmp_path, tmp_path / "out"), "inside the submissions"),
+            (pipeline.Options("nope", tmp_path, tmp_path.parent / "o"), "unknown lab")):
+        with pytest.raises(pipeline.GradingError, match=message):
+            pipeline.grade(options)
