@@ -10,18 +10,18 @@ tests, a results folder the grader did not write), with the reason on stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 
 def _shard(text: str) -> tuple[int, int]:
+    from coursetools.grading.intake import shards
+
     try:
-        index, count = (int(part) for part in text.split("/"))
-    except ValueError:
-        raise argparse.ArgumentTypeError("use i/N, e.g. 1/3") from None
-    if not 1 <= index <= count:
-        raise argparse.ArgumentTypeError("i/N needs 1 <= i <= N")
-    return index, count
+        return shards.parse(text, os.environ)
+    except shards.ShardError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def add_parsers(commands) -> None:
@@ -52,7 +52,10 @@ def add_parsers(commands) -> None:
     parser.add_argument("--fresh", action="store_true",
                         help="start over: forget the results already in OUT")
     parser.add_argument("--shard", type=_shard, default=None,
-                        help="grade only part i of N of the class (e.g. 2/3); combine with merge")
+                        help="grade only part i of N of the class (e.g. 2/3), or 'auto': i and N "
+                             "from the batch system (a Slurm array's SLURM_ARRAY_TASK_*, or "
+                             "COURSETOOLS_SHARD_INDEX from 0 and COURSETOOLS_SHARD_COUNT); "
+                             "combine the parts with merge")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="grade without the sandbox where none can run (macOS, Windows): "
                              "a submission could then read the tests; the report says so")
@@ -67,6 +70,9 @@ def add_parsers(commands) -> None:
                                             "the same lab into OUT, and render its outputs.")
     merge.add_argument("folders", nargs="+", type=Path, help="results folders to merge")
     merge.add_argument("--out", required=True, type=Path, help="folder for the merged results")
+    merge.add_argument("--prefer-newer", action="store_true",
+                       help="a student in two folders keeps the row of the newer run (default: "
+                            "refuse, one of the rows is stale)")
     merge.set_defaults(run=run_merge)
 
     again = commands.add_parser(
@@ -148,21 +154,18 @@ def _print_outputs(out: Path) -> None:
 
 def run_merge(args) -> int:
     from coursetools.grading import pipeline
-    from coursetools.grading.results import outdir, store
+    from coursetools.grading.results import merge, outdir
 
     try:
         outdir.check(args.out)
-        stores = [store.from_json((folder / "results.json").read_text(encoding="utf-8"))
-                  for folder in args.folders]
-        merged = store.merge(stores)
-    except (OSError, ValueError, outdir.UnsafeOutput) as error:
+        folders = [merge.read(folder) for folder in args.folders]
+        merged, runs, warnings = merge.merge(folders, prefer_newer=args.prefer_newer)
+    except (OSError, ValueError, outdir.UnsafeOutput) as error:   # merge.MergeError too
         print(f"merge: {error}", file=sys.stderr)
         return 2
-    runs = "".join((folder / "runs.jsonl").read_text(encoding="utf-8")
-                   for folder in args.folders if (folder / "runs.jsonl").is_file())
     outdir.write(args.out, "runs.jsonl", runs)
     try:
-        warnings = pipeline.render(args.out, merged)
+        warnings += pipeline.render(args.out, merged)
     except ValueError as error:          # overrides.OverridesError
         print(f"merge: {error}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ import zipfile
 from pathlib import Path
 
 from coursetools import cells
-from coursetools.grading.intake import collect, read
+from coursetools.grading.intake import collect, read, shards
 from coursetools.grading.lab import build, extract, instructor
 from coursetools.grading.render import exports, feedback, feedback_html, gradebook, report
 from coursetools.grading.results import (class_settings, final, outdir, overrides, runrecord,
@@ -89,15 +89,6 @@ def _isolated(sub: Submission, step: str, warnings: list[str], function, *args):
         if os.environ.get("COURSETOOLS_DEBUG"):
             traceback.print_exc()
         return None
-
-
-def in_shard(student: str, shard: tuple[int, int] | None) -> bool:
-    """Deterministic part ``i`` of ``n`` of a class (stable when students are added)."""
-    if shard is None:
-        return True
-    index, count = shard
-    digest = int(hashlib.sha256(student.encode("utf-8")).hexdigest(), 16)
-    return digest % count == index - 1
 
 
 # ------------------------------------------------------------------ extract (one submission)
@@ -294,8 +285,8 @@ def grade(options: Options) -> Outcome:
                            f"{error}") from None
     warnings = list(collected.warnings)
     subs = [s for s in collected.submissions    # a group's members go with its graded file
-            if in_shard(s.lms.get("group_of", s.student), options.shard)]
-    subs = settings.rows(subs, keep=lambda student: in_shard(student, options.shard))
+            if shards.in_shard(s.lms.get("group_of", s.student), options.shard)]
+    subs = settings.rows(subs, keep=lambda student: shards.in_shard(student, options.shard))
     seed, seed_source = _seed(options, lab)
     work = Path(tempfile.mkdtemp(prefix="ct-"))
     try:

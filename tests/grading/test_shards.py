@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import grading_submissions as subs
-from coursetools.grading import pipeline
+from coursetools.grading.intake import shards
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.kernel
@@ -28,11 +28,11 @@ def _files(out: Path) -> dict[str, bytes]:
 
 def test_every_student_is_in_exactly_one_shard_and_shards_are_stable():
     students = [f"student{i:03d}" for i in range(200)]
-    parts = [{s for s in students if pipeline.in_shard(s, (i, 3))} for i in (1, 2, 3)]
+    parts = [{s for s in students if shards.in_shard(s, (i, 3))} for i in (1, 2, 3)]
     assert set().union(*parts) == set(students) and sum(map(len, parts)) == len(students)
     assert all(len(part) > 40 for part in parts), "a hash spreads the class"
     more = students + ["newcomer"]
-    assert [{s for s in more if pipeline.in_shard(s, (i, 3))} - {"newcomer"}
+    assert [{s for s in more if shards.in_shard(s, (i, 3))} - {"newcomer"}
             for i in (1, 2, 3)] == parts, "adding a student moves no one else"
 
 

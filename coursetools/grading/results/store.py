@@ -2,7 +2,7 @@
 
 A grading run updates the rows of the students it graded and keeps everyone else's, so grading
 one resubmission never loses the class (``--fresh`` starts over). Merging the results folders
-of several shards is the same operation. Each row records the run that graded it, and the run
+of several shards is ``results.merge``. Each row records the run that graded it, and the run
 records (``OUT/runs.jsonl``) say how: seed, instructor notebook hash, versions, command line.
 Everything in ``grades.csv``, the feedback pages and the report is rendered from this file, so
 the same results always give the same files.
@@ -115,20 +115,6 @@ def load(out: Path, lab: str, tests: list[TestInfo]) -> Store:
                          "changed): grade into a new folder, or pass --fresh to start over")
     store.tests = tests
     return store
-
-
-def merge(stores: list[Store]) -> Store:
-    """One store from several (shards): later ones win for a student graded twice."""
-    first = stores[0]
-    merged = Store(lab=first.lab, tests=first.tests)
-    for store in stores:
-        if store.lab != first.lab or [t.test for t in store.tests] != [t.test for t in first.tests]:
-            raise ValueError("the results to merge are of different labs or tests")
-        merged.students.update(store.students)
-        merged.runs.update(store.runs)
-        for name in Store.LMS_SETTINGS:
-            setattr(merged, name, getattr(store, name) or getattr(merged, name))
-    return merged
 
 
 def save(out: Path, store: Store) -> None:

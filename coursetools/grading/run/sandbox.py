@@ -31,6 +31,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from coursetools.grading.run import sandbox_advice
+
 MIB = 2**20
 
 
@@ -136,7 +138,7 @@ def font_cache() -> Path:
 def problem() -> str | None:
     """Why no sandbox can run here (None: it can). Tried once per process with a real sandbox."""
     if not sys.platform.startswith("linux"):
-        return f"the sandbox needs Linux (this is {sys.platform})"
+        return sandbox_advice.not_linux(sandbox_advice.current())
     if bwrap() is None:
         return ("bubblewrap is not installed (Debian/Ubuntu: `sudo apt-get install bubblewrap`; "
                 "`make grade` installs it)")
@@ -150,7 +152,5 @@ def problem() -> str | None:
     finally:
         shutil.rmtree(probe, ignore_errors=True)
     if done.returncode != 0 or done.stdout.strip() != "ok":
-        return (f"bubblewrap cannot create a sandbox here ({done.stderr.strip()[:200]}); on "
-                "Ubuntu 24.04 allow unprivileged user namespaces: `sudo sysctl -w "
-                "kernel.apparmor_restrict_unprivileged_userns=0`")
+        return sandbox_advice.cannot_start(done.stderr, sandbox_advice.current())
     return None

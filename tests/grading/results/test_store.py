@@ -37,10 +37,6 @@ def test_settings_and_lms_fields_survive_json_and_merge():
     again = storemod.from_json(storemod.to_json(results))
     assert again.late_penalty == "10%/day,max=50%" and again.roster == results.roster
     assert again.students["1"] == results.students["1"]
-    other = fresh()
-    other.assignment = "Lab 1 (4521)"
-    merged = storemod.merge([again, other])
-    assert (merged.assignment, merged.late_penalty) == ("Lab 1 (4521)", "10%/day,max=50%")
 
 
 def test_results_of_before_the_lms_fields_still_load():
