@@ -28,7 +28,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --extra book --extra grading --extra t
                --no-emit-find-links -o requirements.txt pyproject.toml
 
 .PHONY: help venv browser sandbox book test test-fast serve labs clean-notebooks clean bench \
-        bench-grading grade lock
+        bench-grading grade lock release
 
 help:
 	@echo "make book       build the site into _build/html"
@@ -38,6 +38,7 @@ help:
 	@echo "make labs       regenerate the student labs in labs/ from solutions/"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make lock       upgrade requirements.txt (the lock) within pyproject.toml's ranges"
+	@echo "make release DEST=folder [REPOSITORY=url]  the student-facing repository (no solutions)"
 	@echo "make bench      measure build, notebook and grading times into benchmarks/"
 	@echo "make grade LAB=lab1_scalar SUBMISSIONS=folder-or-zip OUT=folder [ROSTER=csv] ..."
 	@echo "                grade a class (see chapters/instructor_guide.md)"
@@ -111,6 +112,12 @@ grade: venv sandbox
 	  $(if $(INSTRUCTOR),--instructor "$(INSTRUCTOR)") $(if $(ROSTER),--roster "$(ROSTER)") \
 	  $(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(LATE_PENALTY),--late-penalty "$(LATE_PENALTY)") \
 	  --jobs $(JOBS) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(SHARD),--shard $(SHARD)) $(FLAGS)
+
+# The public repository students read, from this private source (chapters/instructor_guide.md,
+# "Private solutions behind a public site").
+release: venv
+	@if [ -z "$(DEST)" ]; then echo "usage: make release DEST=folder [REPOSITORY=url]"; exit 2; fi
+	$(BIN)/coursetools release "$(DEST)" $(if $(REPOSITORY),--repository "$(REPOSITORY)")
 
 clean:
 	rm -rf _build .pytest_cache

@@ -3,7 +3,8 @@
 - ``labs``: student labs from instructor notebooks (``student_labs``);
 - ``clean-notebooks``: strip outputs from committed notebooks (``notebooks``);
 - ``grade``: grade a class's submissions (``grading``, see ``coursetools.grading.cli``);
-- ``merge``: combine the results of several grading runs (shards) into one.
+- ``merge``: combine the results of several grading runs (shards) into one;
+- ``release``: the student-facing repository, without solutions or hidden tests (``release``).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coursetools import markers, notebooks, student_labs
+from coursetools import markers, notebooks, release, student_labs
 
 
 def _clean_notebooks(args) -> int:
@@ -48,6 +49,17 @@ def _labs(args) -> int:
     return 1 if orphans else 0
 
 
+def _release(args) -> int:
+    try:
+        written = release.release(Path(args.root), Path(args.dest), args.repository, args.branch)
+    except (release.ReleaseError, markers.MarkerError, OSError) as error:
+        print(f"release: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote the release ({len(written)} files) into {args.dest}; it holds no solutions, "
+          "hidden tests or seeds")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursetools", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write nothing; exit 1 if labs/ or a helper cell is out of date")
     labs.add_argument("--root", default=".", help="the repository (default: current folder)")
     labs.set_defaults(run=_labs)
+    rel = commands.add_parser(
+        "release", help="write the student-facing repository (no solutions, hidden tests, seeds)",
+        description="Write the course as students see it into DEST (a new folder, or an earlier "
+                    "release: everything but .git is replaced): chapters, student labs, the "
+                    "site's configuration, its own README, Makefile and CI.")
+    rel.add_argument("dest", help="the release repository's folder")
+    rel.add_argument("--repository", default=None,
+                     help="the release repository's URL, for the Colab links (default: "
+                          "repository.url of _config.yml)")
+    rel.add_argument("--branch", default="main", help="its branch (default: main)")
+    rel.add_argument("--root", default=".", help="the source repository (default: current folder)")
+    rel.set_defaults(run=_release)
     from coursetools.grading import cli as grading_cli
 
     grading_cli.add_parsers(commands)
