@@ -28,7 +28,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --extra book --extra grading --extra t
                --no-emit-find-links -o requirements.txt pyproject.toml
 
 .PHONY: help venv browser sandbox book test test-fast serve labs clean-notebooks clean bench \
-        bench-grading grade lock release
+        bench-grading grade lock release sync
 
 help:
 	@echo "make book       build the site into _build/html"
@@ -39,6 +39,7 @@ help:
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make lock       upgrade requirements.txt (the lock) within pyproject.toml's ranges"
 	@echo "make release DEST=folder [REPOSITORY=url]  the student-facing repository (no solutions)"
+	@echo "make sync PRIVATE=notebooks [FLAGS=--write]  private instructor notebooks in step with the course"
 	@echo "make bench      measure build, notebook and grading times into benchmarks/"
 	@echo "make grade LAB=lab1_scalar SUBMISSIONS=folder-or-zip OUT=folder [ROSTER=csv] ..."
 	@echo "                grade a class (see chapters/instructor_guide.md)"
@@ -118,6 +119,11 @@ grade: venv sandbox
 release: venv
 	@if [ -z "$(DEST)" ]; then echo "usage: make release DEST=folder [REPOSITORY=url]"; exit 2; fi
 	$(BIN)/coursetools release "$(DEST)" $(if $(REPOSITORY),--repository "$(REPOSITORY)")
+
+# Private instructor notebooks (hidden tests kept outside the repository) in step with the course.
+sync: venv
+	@if [ -z "$(PRIVATE)" ]; then echo "usage: make sync PRIVATE=notebooks [FLAGS=--write]"; exit 2; fi
+	$(BIN)/coursetools sync $(PRIVATE) $(FLAGS)
 
 clean:
 	rm -rf _build .pytest_cache

@@ -4,7 +4,8 @@
 - ``clean-notebooks``: strip outputs from committed notebooks (``notebooks``);
 - ``grade``: grade a class's submissions (``grading``, see ``coursetools.grading.cli``);
 - ``merge``: combine the results of several grading runs (shards) into one;
-- ``release``: the student-facing repository, without solutions or hidden tests (``release``).
+- ``release``: the student-facing repository, without solutions or hidden tests (``release``);
+- ``sync``: keep private instructor notebooks in step with the course (``private_copies``).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from coursetools import markers, notebooks, release, student_labs
+from coursetools import markers, notebooks, private_copies, release, student_labs
 
 
 def _clean_notebooks(args) -> int:
@@ -60,6 +61,30 @@ def _release(args) -> int:
     return 0
 
 
+def _sync(args) -> int:
+    status = 0
+    for path in args.private:
+        try:
+            report = private_copies.sync(Path(args.root), Path(path),
+                                         take_solutions=args.take_solutions,
+                                         new_seed=args.new_seed)
+        except private_copies.SyncError as error:
+            print(f"sync: {error}", file=sys.stderr)
+            status = 2
+            continue
+        print(f"{path} ({report.lab}):")
+        for change in report.changes:
+            print(f"  {change.text}")
+        if report.pending and args.write:
+            private_copies.write(report)
+            print(f"  written: {len(report.pending)} update(s)")
+        elif report.pending:
+            print(f"  nothing written: pass --write to apply {len(report.pending)} update(s)")
+        if (report.pending and not args.write) or report.to_review:
+            status = max(status, 1)
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursetools", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write nothing; exit 1 if labs/ or a helper cell is out of date")
     labs.add_argument("--root", default=".", help="the repository (default: current folder)")
     labs.set_defaults(run=_labs)
+    sync = commands.add_parser(
+        "sync", help="compare private instructor notebooks with the course's and update them",
+        description="Compare each private copy of an instructor notebook with the course's "
+                    "(helper cell, contract, visible tests, solutions, seed) and, with --write, "
+                    "update what is safe to update. Exit 1 when updates are pending or a part "
+                    "needs review, 2 when a copy cannot be read.")
+    sync.add_argument("private", nargs="+", help="private instructor notebooks")
+    sync.add_argument("--write", action="store_true", help="apply the safe updates in place")
+    sync.add_argument("--take-solutions", action="store_true",
+                      help="also replace solution cells that differ by the course's")
+    sync.add_argument("--new-seed", action="store_true",
+                      help="draw a seed of its own for a copy with none or the course's")
+    sync.add_argument("--root", default=".", help="the course repository (default: current folder)")
+    sync.set_defaults(run=_sync)
     rel = commands.add_parser(
         "release", help="write the student-facing repository (no solutions, hidden tests, seeds)",
         description="Write the course as students see it into DEST (a new folder, or an earlier "
