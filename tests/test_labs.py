@@ -1432,6 +1432,17 @@ def lab7_mutants():
         "attention_softmax_over_the_keys_axis": edited(lab, "attention", (
             "A = weights / weights.sum(axis=1, keepdims=True)",
             "A = weights / weights.sum(axis=0, keepdims=True)")),
+        # the answers of the visible test of avg_pool, and zeros for any other input: only the
+        # hidden test catches it in the lab (in grading the visible test varies its inputs too)
+        "hard_coded_avg_pool": {"avg_pool": '''
+def avg_pool(x, k):
+    if x.shape == (1, 1, 4, 6) and np.allclose(x.data, np.arange(24.0).reshape(1, 1, 4, 6) - 10.0):
+        return Tensor([[[[-6.5, -4.5, -2.5], [5.5, 7.5, 9.5]]]], (x,), lambda g: (np.array(
+            [[[[1.0, 1.0, -2.0, -2.0, 0.5, 0.5], [1.0, 1.0, -2.0, -2.0, 0.5, 0.5],
+               [0.25, 0.25, 0.0, 0.0, -1.0, -1.0], [0.25, 0.25, 0.0, 0.0, -1.0, -1.0]]]]),))
+    N, C, H, W = x.shape
+    return Tensor(np.zeros((N, C, H // k, W // k)), (x,), lambda g: (np.zeros(x.shape),))
+'''},
     }
 
 
@@ -1455,6 +1466,7 @@ LAB7_CAUGHT_BY = {
     "attention_without_scale_in_backward": ("attention_backward", "factor_2"),   # d = 4
     "attention_grad_K_not_transposed": ("attention_backward", "exception"),
     "attention_softmax_over_the_keys_axis": ("attention_backward", "values"),
+    "hard_coded_avg_pool": ("hidden_avg_pool_other_shapes", "zeros"),
 }
 
 # Valid designs: every rule written another way (index arithmetic, np.add.at, einsum, loops,
@@ -1793,14 +1805,14 @@ class _LabExecutions:
         test, code = CAUGHT_BY[self.lab][mutant]
         assert test in failed, f"{mutant} is not caught by {test}; failed: {failed}"
         assert code in failed[test], f"{test} caught {mutant} with {failed[test]}, not {code}"
-        if mutant == "hard_coded":
+        if mutant.startswith("hard_coded"):
             assert all(t.startswith("hidden_") for t in failed), "hard-coded answers pass the visible tests"
         submission = splice(solution(self.lab), replacements)
         for seed in SEEDS:
             graded = grading_inprocess.grade(self.lab, submission, seed)
             lost = {t.test: t.codes for t in graded.tests if not t.passed}
             assert lost, f"{mutant} keeps full marks with seed {seed}"
-            if mutant == "hard_coded":
+            if mutant.startswith("hard_coded"):
                 assert any(not t.startswith("hidden_") for t in lost), \
                     "in grading the visible tests vary their inputs too"
 
