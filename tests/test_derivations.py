@@ -119,6 +119,44 @@ BREAKS = {
     "double-softmax floor log(1 + K/e) instead of log(1 + (K-1)/e)": Break(
         "07_from_scratch_to_frameworks", "sp.log(1 + (K_s - 1) / sp.E)) == 0",
         "sp.log(1 + K_s / sp.E)) == 0"),
+    # Backprop through real layers (chapter 9)
+    "col2im overwriting overlapping patches instead of adding": Break(
+        "09_backprop_through_real_layers", "image[:, :, a:a + Ho, b:b + Wo] += rows",
+        "image[:, :, a:a + Ho, b:b + Wo] = rows", check='what=f"conv, dE/d{name}")'),
+    "convolution's incoming gradient flattened without its transpose to (N, Ho, Wo, F)": Break(
+        "09_backprop_through_real_layers", "G_rows = G.transpose(0, 2, 3, 1).reshape(-1, F)",
+        "G_rows = G.reshape(-1, F)", check='what=f"conv, dE/d{name}")'),
+    "max pooling's gradient sent to every input of the window": Break(
+        "09_backprop_through_real_layers",
+        "return np.where(winner, G[:, :, :, np.newaxis, :, np.newaxis], 0.0).reshape(x.shape)",
+        "return np.broadcast_to(G[:, :, :, np.newaxis, :, np.newaxis], windows.shape).reshape(x.shape)",
+        check='what="max pooling")'),
+    "average pooling without the 1/k^2": Break(
+        "09_backprop_through_real_layers", "share = G[:, :, :, np.newaxis, :, np.newaxis] / k ** 2",
+        "share = G[:, :, :, np.newaxis, :, np.newaxis]", check='what="average pooling")'),
+    "batch norm without the paths through the batch mean and variance": Break(
+        "09_backprop_through_real_layers",
+        "grad_x = inv_std * (G_hat - G_hat.sum(axis=0) / N - x_hat * (G_hat * x_hat).sum(axis=0) / N)",
+        "grad_x = inv_std * G_hat", check='what=f"batch norm, dE/d{name}")'),
+    "batch norm without the path through the variance": Break(
+        "09_backprop_through_real_layers",
+        "grad_x = inv_std * (G_hat - G_hat.sum(axis=0) / N - x_hat * (G_hat * x_hat).sum(axis=0) / N)",
+        "grad_x = inv_std * (G_hat - G_hat.sum(axis=0) / N)", check='what=f"batch norm, dE/d{name}")'),
+    "dropout's gradient without the 1/(1 - p)": Break(
+        "09_backprop_through_real_layers", "return G * keep / (1 - p)", "return G * keep",
+        check='what="dropout")'),
+    "embedding gradient by fancy-index assignment, a repeated id counted once": Break(
+        "09_backprop_through_real_layers", "np.add.at(table, ids, G)", "table[ids] += G",
+        check='what="embedding")'),
+    "mean softmax cross-entropy's gradient without the 1/N": Break(
+        "09_backprop_through_real_layers", "return (Y - np.eye(K, dtype=int)[labels]) / N",
+        "return Y - np.eye(K, dtype=int)[labels]", check='what="softmax cross-entropy")'),
+    "attention through the softmax without the sum of its Jacobian": Break(
+        "09_backprop_through_real_layers", "G_Z = A * (G_A - (G_A * A).sum(axis=1, keepdims=True))",
+        "G_Z = A * G_A", check='what=f"attention, dE/d{name}")'),
+    "attention's backward pass without the 1/sqrt(d)": Break(
+        "09_backprop_through_real_layers", "scale = 1 / sqrt(Q.shape[1])", "scale = 1",
+        check='what=f"attention, dE/d{name}")'),
     # Debugging backpropagation (chapter 8)
     "central difference at a ReLU kink without the 2 of 2h": Break(
         "08_debugging_backprop", "quotient(inside) - (inside + h) / (2 * h)", "quotient(inside) - (inside + h) / h"),

@@ -28,7 +28,7 @@ from coursetools.grading.lab import extract
 from tests.conftest import ROOT
 
 LABS = ["lab1_scalar", "lab2_vector", "lab3_minibatch", "lab4_xor", "lab5_softmax",
-        "lab6_autograd"]
+        "lab6_autograd", "lab7_layers"]
 FUNCTION_LABS = LABS[:3]     # the labs whose contract is four functions (the others: classes)
 POINTS = re.compile(r"""with\s+graded\(\s*["']([^"']+)["']\s*,\s*points\s*=\s*(\d+)""")
 ALLOWED_IMPORTS = {"numpy", "matplotlib"}
@@ -1388,6 +1388,242 @@ CLASS_MUTANTS["lab6_autograd"] = lab6_mutants
 CLASS_ALTERNATIVES["lab6_autograd"] = LAB6_ALTERNATIVES
 
 
+# ----------------------------------------------------------------------------- lab 7: layers
+def lab7_mutants():
+    lab = "lab7_layers"
+    bn_grad_x = "g_x = inv_std * (g_hat - g_hat.mean(axis=0) - x_hat * (g_hat * x_hat).mean(axis=0))"
+    attention_grads = "return g_scores @ K.data * scale, g_scores.T @ Q.data * scale, A.T @ g"
+    return {
+        "col2im_overwrites": edited(lab, "col2im", (
+            "image[:, :, a:a + Ho, b:b + Wo] += ", "image[:, :, a:a + Ho, b:b + Wo] = ")),
+        "conv_grad_W_transposed": edited(lab, "conv2d", ("(g_rows.T @ cols).reshape(W.shape)",
+                                                         "(cols.T @ g_rows).reshape(W.shape)")),
+        "conv_grad_b_wrong_axis": edited(lab, "conv2d", ("g_rows.sum(axis=0))", "g_rows.sum(axis=1))")),
+        "conv_gradient_layout_not_transposed": edited(lab, "conv2d", (
+            "g_rows = g.transpose(0, 2, 3, 1).reshape(N * Ho * Wo, F)",
+            "g_rows = g.reshape(N * Ho * Wo, F)")),
+        "max_pool_gradient_to_every_input": edited(lab, "max_pool", (
+            "(winner * g[", "(np.ones_like(windows) * g[")),
+        "avg_pool_without_1_over_k2": edited(lab, "avg_pool", (
+            "g[:, :, :, np.newaxis, :, np.newaxis] / k ** 2", "g[:, :, :, np.newaxis, :, np.newaxis]")),
+        "batch_norm_without_mean_terms": edited(lab, "batch_norm", (bn_grad_x, "g_x = inv_std * g_hat")),
+        "batch_norm_sums_not_means": edited(lab, "batch_norm", (
+            bn_grad_x, bn_grad_x.replace(".mean(axis=0)", ".sum(axis=0)"))),
+        "batch_norm_grad_gamma_wrong_axis": edited(lab, "batch_norm", (
+            "(g * x_hat).sum(axis=0)", "(g * x_hat).sum(axis=1)")),
+        "dropout_not_rescaled": edited(lab, "dropout", ("factor = kept / (1.0 - p)",
+                                                        "factor = kept * 1.0")),
+        "dropout_new_mask_in_backward": edited(lab, "dropout", (
+            "lambda g: (g * factor,)", "lambda g: (g * (rng.random(x.shape) >= p) / (1.0 - p),)")),
+        "embedding_index_assignment": edited(lab, "embedding", ("np.add.at(table, ids, g)",
+                                                                "table[ids] += g")),
+        "cross_entropy_without_1_over_N": edited(lab, "softmax_cross_entropy", (
+            "return (g * delta / u.shape[0],)", "return (g * delta,)")),
+        "sign_flipped": edited(lab, "softmax_cross_entropy", (
+            "return (g * delta / u.shape[0],)", "return (-g * delta / u.shape[0],)")),
+        "unstable_cross_entropy": edited(lab, "softmax_cross_entropy", (
+            "shifted = u.data - u.data.max(axis=1, keepdims=True)", "shifted = u.data")),
+        "attention_without_softmax_jacobian": edited(lab, "attention", (
+            "g_scores = A * (g_A - (g_A * A).sum(axis=1, keepdims=True))", "g_scores = A * g_A")),
+        "attention_without_scale_in_backward": edited(lab, "attention", (
+            attention_grads, "return g_scores @ K.data, g_scores.T @ Q.data, A.T @ g")),
+        "attention_grad_K_not_transposed": edited(lab, "attention", (
+            attention_grads, attention_grads.replace("g_scores.T @ Q.data", "g_scores @ Q.data"))),
+        "attention_softmax_over_the_keys_axis": edited(lab, "attention", (
+            "A = weights / weights.sum(axis=1, keepdims=True)",
+            "A = weights / weights.sum(axis=0, keepdims=True)")),
+        # the answers of the visible test of avg_pool, and zeros for any other input: only the
+        # hidden test catches it in the lab (in grading the visible test varies its inputs too)
+        "hard_coded_avg_pool": {"avg_pool": '''
+def avg_pool(x, k):
+    if x.shape == (1, 1, 4, 6) and np.allclose(x.data, np.arange(24.0).reshape(1, 1, 4, 6) - 10.0):
+        return Tensor([[[[-6.5, -4.5, -2.5], [5.5, 7.5, 9.5]]]], (x,), lambda g: (np.array(
+            [[[[1.0, 1.0, -2.0, -2.0, 0.5, 0.5], [1.0, 1.0, -2.0, -2.0, 0.5, 0.5],
+               [0.25, 0.25, 0.0, 0.0, -1.0, -1.0], [0.25, 0.25, 0.0, 0.0, -1.0, -1.0]]]]),))
+    N, C, H, W = x.shape
+    return Tensor(np.zeros((N, C, H // k, W // k)), (x,), lambda g: (np.zeros(x.shape),))
+'''},
+    }
+
+
+LAB7_CAUGHT_BY = {
+    "col2im_overwrites": ("col2im", "values"),
+    "conv_grad_W_transposed": ("conv2d_backward", "relu_mask_missing"),   # worded for it
+    "conv_grad_b_wrong_axis": ("conv2d_backward", "exception"),
+    "conv_gradient_layout_not_transposed": ("conv2d_backward", "values"),
+    "max_pool_gradient_to_every_input": ("max_pool_backward", "relu_mask_missing"),   # worded
+    "avg_pool_without_1_over_k2": ("avg_pool_backward", "mean_not_sum"),
+    "batch_norm_without_mean_terms": ("batch_norm_backward", "relu_mask_wrong"),   # worded
+    "batch_norm_sums_not_means": ("batch_norm_backward", "values"),
+    "batch_norm_grad_gamma_wrong_axis": ("batch_norm_backward", "exception"),
+    "dropout_not_rescaled": ("dropout", "values"),
+    "dropout_new_mask_in_backward": ("dropout", "relu_mask_missing"),   # worded for it
+    "embedding_index_assignment": ("embedding_backward", "relu_mask_wrong"),   # worded for it
+    "cross_entropy_without_1_over_N": ("cross_entropy_backward", "mean_not_sum"),
+    "sign_flipped": ("cross_entropy_backward", "sign"),
+    "unstable_cross_entropy": ("cross_entropy_large_logits", "not_finite"),
+    "attention_without_softmax_jacobian": ("attention_backward", "values"),
+    "attention_without_scale_in_backward": ("attention_backward", "factor_2"),   # d = 4
+    "attention_grad_K_not_transposed": ("attention_backward", "exception"),
+    "attention_softmax_over_the_keys_axis": ("attention_backward", "values"),
+    "hard_coded_avg_pool": ("hidden_avg_pool_other_shapes", "zeros"),
+}
+
+# Valid designs: every rule written another way (index arithmetic, np.add.at, einsum, loops,
+# the gradient of a convolution as a full convolution with the flipped filters); or every
+# layer that the engine can express composed out of its small operations, so that the engine
+# derives the backward pass (conv2d and col2im stay hand-written: im2col is not an operation).
+LAB7_ALTERNATIVES = {
+    "index_arithmetic_einsum_loops": {
+        "col2im": '''
+def col2im(cols, x_shape, kh, kw):
+    N, C, H, W = x_shape
+    Ho, Wo = H - kh + 1, W - kw + 1
+    n, i, j, c, a, b = np.indices((N, Ho, Wo, C, kh, kw)).reshape(6, -1)
+    image = np.zeros(x_shape)
+    np.add.at(image, (n, c, i + a, j + b), cols.reshape(-1))
+    return image
+''',
+        "conv2d": '''
+def conv2d(x, W, b):
+    kh, kw = W.shape[2:]
+    windows = np.lib.stride_tricks.sliding_window_view(x.data, (kh, kw), axis=(2, 3))
+    y = np.einsum("ncijab,fcab->nfij", windows, W.data) + b.data[:, None, None]
+
+    def backward_rule(g):
+        padded = np.pad(g, ((0, 0), (0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1)))
+        full = np.lib.stride_tricks.sliding_window_view(padded, (kh, kw), axis=(2, 3))
+        return (np.einsum("nfpqab,fcab->ncpq", full, W.data[:, :, ::-1, ::-1]),
+                np.einsum("ncijab,nfij->fcab", windows, g),
+                np.einsum("nfij->f", g))
+    return Tensor(y, (x, W, b), backward_rule)
+''',
+        "max_pool": '''
+def max_pool(x, k):
+    N, C, H, W = x.shape
+    y = np.zeros((N, C, H // k, W // k))
+    where = {}
+    for n, c, i, j in np.ndindex(y.shape):
+        patch = x.data[n, c, i * k:(i + 1) * k, j * k:(j + 1) * k]
+        a, b = np.unravel_index(np.argmax(patch), patch.shape)
+        y[n, c, i, j] = patch[a, b]
+        where[n, c, i, j] = (n, c, i * k + a, j * k + b)
+
+    def backward_rule(g):
+        grad = np.zeros(x.shape)
+        for position, source in where.items():
+            grad[source] += g[position]
+        return [grad]
+    return Tensor(y, [x], backward_rule)
+''',
+        "avg_pool": '''
+def avg_pool(x, k):
+    N, C, H, W = x.shape
+    y = x.data.reshape(N, C, H // k, k, W // k, k).sum(axis=(3, 5)) / (k * k)
+    return Tensor(y, (x,), lambda g: (np.repeat(np.repeat(g, k, axis=2), k, axis=3) / (k * k),))
+''',
+        "batch_norm": '''
+def batch_norm(x, gamma, beta, eps=1e-5):
+    N = x.shape[0]
+    centred = x.data - np.mean(x.data, axis=0, keepdims=True)
+    std = np.sqrt(np.mean(centred ** 2, axis=0, keepdims=True) + eps)
+    x_hat = centred / std
+
+    def backward_rule(g):
+        dx_hat = g * gamma.data
+        dx = (N * dx_hat - dx_hat.sum(axis=0) - x_hat * np.sum(dx_hat * x_hat, axis=0)) / (N * std)
+        return dx, np.einsum("nd,nd->d", g, x_hat), np.einsum("nd->d", g)
+    return Tensor(x_hat * gamma.data + beta.data, (x, gamma, beta), backward_rule)
+''',
+        "dropout": '''
+def dropout(x, p, rng):
+    mask = (rng.uniform(size=x.shape) < 1.0 - p).astype(float)
+    out = Tensor(x.data * mask / (1.0 - p), (x,))
+    out.vjp = lambda g: (mask * g / (1.0 - p),)
+    return out
+''',
+        "embedding": '''
+def embedding(W, ids):
+    ids = np.asarray(ids)
+    onehot = np.eye(W.shape[0])[ids.reshape(-1)]
+    return Tensor(W.data[ids], (W,),
+                  lambda g: (onehot.T @ g.reshape(-1, W.shape[1]),))
+''',
+        "softmax_cross_entropy": '''
+def softmax_cross_entropy(u, labels):
+    N, K = u.shape
+    e = np.exp(u.data - np.max(u.data, axis=1)[:, None])
+    y = e / e.sum(axis=1)[:, None]
+    onehot = np.eye(K)[labels]
+    log_sum = np.log(e.sum(axis=1)) + np.max(u.data, axis=1)
+    E = np.mean(log_sum - np.sum(onehot * u.data, axis=1))
+    return Tensor(E, (u,), lambda g: (g / N * (y - onehot),))
+''',
+        "attention": '''
+def attention(Q, K, V):
+    d = Q.shape[1]
+    Z = np.einsum("td,sd->ts", Q.data, K.data) / np.sqrt(d)
+    A = np.exp(Z - Z.max(axis=1, keepdims=True))
+    A = A / A.sum(axis=1, keepdims=True)
+
+    def backward_rule(g):
+        dA = np.einsum("tv,sv->ts", g, V.data)
+        rows = [np.diag(a) - np.outer(a, a) for a in A]        # the softmax Jacobian of each row
+        dZ = np.stack([J @ r for J, r in zip(rows, dA)])
+        return (np.einsum("ts,sd->td", dZ, K.data) / np.sqrt(d),
+                np.einsum("ts,td->sd", dZ, Q.data) / np.sqrt(d),
+                np.einsum("ts,tv->sv", A, g))
+    return Tensor(np.einsum("ts,sv->tv", A, V.data), (Q, K, V), backward_rule)
+'''},
+    "composed_from_the_engine": {
+        "max_pool": '''
+def max_pool(x, k):
+    N, C, H, W = x.shape
+    windows = x.data.reshape(N, C, H // k, k, W // k, k)
+    winner = (windows == windows.max(axis=(3, 5), keepdims=True)).reshape(x.shape)
+    return (x * winner).reshape(N, C, H // k, k, W // k, k).sum(axis=5).sum(axis=3)
+''',
+        "avg_pool": '''
+def avg_pool(x, k):
+    N, C, H, W = x.shape
+    return x.reshape(N, C, H // k, k, W // k, k).sum(axis=5).sum(axis=3) * (1.0 / k ** 2)
+''',
+        "batch_norm": '''
+def batch_norm(x, gamma, beta, eps=1e-5):
+    N = x.shape[0]
+    centred = x - x.sum(axis=0) / N
+    return centred / ((centred * centred).sum(axis=0) / N + eps) ** 0.5 * gamma + beta
+''',
+        "dropout": '''
+def dropout(x, p, rng):
+    return x * ((rng.random(x.shape) >= p) / (1.0 - p))
+''',
+        "embedding": '''
+def embedding(W, ids):
+    ids = np.asarray(ids)
+    picked = Tensor(np.eye(W.shape[0])[ids.reshape(-1)]) @ W
+    return picked.reshape(*ids.shape, W.shape[1])
+''',
+        "softmax_cross_entropy": '''
+def softmax_cross_entropy(u, labels):
+    N, K = u.shape
+    shifted = u - u.data.max(axis=1, keepdims=True)
+    log_sums = shifted.exp().sum(axis=1).log()
+    return (log_sums - (shifted * np.eye(K)[labels]).sum(axis=1)).sum() / N
+''',
+        "attention": '''
+def attention(Q, K, V):
+    Z = Q @ K.T / np.sqrt(Q.shape[1])
+    weights = (Z - Z.data.max(axis=1, keepdims=True)).exp()
+    return weights / weights.sum(axis=1, keepdims=True) @ V
+'''},
+}
+
+CAUGHT_BY["lab7_layers"] = LAB7_CAUGHT_BY
+CLASS_MUTANTS["lab7_layers"] = lab7_mutants
+CLASS_ALTERNATIVES["lab7_layers"] = LAB7_ALTERNATIVES
+
+
 def splice(nb, replacements):
     """The instructor notebook with the solution cells of some functions replaced."""
     nb = copy.deepcopy(nb)
@@ -1569,14 +1805,14 @@ class _LabExecutions:
         test, code = CAUGHT_BY[self.lab][mutant]
         assert test in failed, f"{mutant} is not caught by {test}; failed: {failed}"
         assert code in failed[test], f"{test} caught {mutant} with {failed[test]}, not {code}"
-        if mutant == "hard_coded":
+        if mutant.startswith("hard_coded"):
             assert all(t.startswith("hidden_") for t in failed), "hard-coded answers pass the visible tests"
         submission = splice(solution(self.lab), replacements)
         for seed in SEEDS:
             graded = grading_inprocess.grade(self.lab, submission, seed)
             lost = {t.test: t.codes for t in graded.tests if not t.passed}
             assert lost, f"{mutant} keeps full marks with seed {seed}"
-            if mutant == "hard_coded":
+            if mutant.startswith("hard_coded"):
                 assert any(not t.startswith("hidden_") for t in lost), \
                     "in grading the visible tests vary their inputs too"
 
@@ -1635,6 +1871,10 @@ class TestLab5Softmax(_LabExecutions):
 
 class TestLab6Autograd(_LabExecutions):
     lab = "lab6_autograd"
+
+
+class TestLab7Layers(_LabExecutions):
+    lab = "lab7_layers"
 
 
 def test_every_mutant_has_its_catching_test_documented():
