@@ -1782,13 +1782,16 @@ class _LabExecutions:
         if mutant == "hard_coded":
             assert all(t.startswith("hidden_") for t in failed), "hard-coded answers pass the visible tests"
         submission = splice(solution(self.lab), replacements)
+        points = {}
         for seed in SEEDS:
             graded = grading_inprocess.grade(self.lab, submission, seed)
             lost = {t.test: t.codes for t in graded.tests if not t.passed}
             assert lost, f"{mutant} keeps full marks with seed {seed}"
+            points[seed] = graded.points
             if mutant == "hard_coded":
                 assert any(not t.startswith("hidden_") for t in lost), \
                     "in grading the visible tests vary their inputs too"
+        assert len(set(points.values())) == 1, f"{mutant}: the points depend on the seed: {points}"
 
     @pytest.mark.slow
     def test_valid_alternatives_pass_in_the_lab_and_in_grading_under_every_seed(self, alternative):
