@@ -28,13 +28,16 @@ from coursetools.grading.lab import extract
 from tests.conftest import ROOT
 
 LABS = ["lab1_scalar", "lab2_vector", "lab3_minibatch", "lab4_xor", "lab5_softmax",
-        "lab6_autograd", "lab7_layers"]
+        "lab6_autograd", "lab7_layers", "lab8_digits"]
 FUNCTION_LABS = LABS[:3]     # the labs whose contract is four functions (the others: classes)
 POINTS = re.compile(r"""with\s+graded\(\s*["']([^"']+)["']\s*,\s*points\s*=\s*(\d+)""")
-ALLOWED_IMPORTS = {"numpy", "matplotlib"}
-# Allowed only inside `try:` with an `except ImportError` (lab 6 compares with PyTorch where it
-# is installed, as in Colab, and says so where it is not).
-OPTIONAL_IMPORTS = {"torch"}
+# scikit-learn for lab 8's data only: its digits ship with the package (no download), and Colab
+# preinstalls it.
+ALLOWED_IMPORTS = {"numpy", "matplotlib", "sklearn"}
+# Allowed only inside `try:` with an `except ImportError` (labs 6 and 8 compare with PyTorch where
+# it is installed, as in Colab, and say so where it is not; lab 8's slider needs ipywidgets,
+# which a grading kernel does not).
+OPTIONAL_IMPORTS = {"torch", "ipywidgets"}
 SEEDS = ["s1", "s2", "s3", "s4", "s5"]      # grading must not depend on the luck of a draw
 
 
@@ -1622,6 +1625,211 @@ def attention(Q, K, V):
 CAUGHT_BY["lab7_layers"] = LAB7_CAUGHT_BY
 CLASS_MUTANTS["lab7_layers"] = lab7_mutants
 CLASS_ALTERNATIVES["lab7_layers"] = LAB7_ALTERNATIVES
+# ----------------------------------------------------------------------------- lab 8: the capstone
+def lab8_mutants():
+    lab = "lab8_digits"
+    shift = "shifted = u - np.max(u, axis=1, keepdims=True)"
+    delta = "(np.exp(log_y) - d) / n"
+    he = '"he": np.sqrt(2.0 / fan_in)'
+    velocity = "velocity = momentum * velocity - learning_rate * grad"
+    bias_correction = ("    m_hat = m / (1.0 - beta1 ** t)\n"
+                       "    v_hat = v / (1.0 - beta2 ** t)\n")
+    return {
+        "sign_flipped": edited(lab, "softmax_cross_entropy", (delta, "(d - np.exp(log_y)) / n")),
+        "delta_without_1_over_N": edited(lab, "softmax_cross_entropy", (delta, "np.exp(log_y) - d")),
+        "unstable_softmax": edited(lab, "softmax_cross_entropy", (shift, "shifted = u")),
+        "log_of_probabilities": edited(lab, "softmax_cross_entropy", (
+            "log_y = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))",
+            "log_y = np.log(np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True))")),
+        "he_with_fan_out": edited(lab, "init_params", (he, he.replace("fan_in", "fan_out"))),
+        "he_variance_as_std": edited(lab, "init_params", (he, '"he": 2.0 / fan_in')),
+        "glorot_as_lecun": edited(lab, "init_params", ("np.sqrt(2.0 / (fan_in + fan_out))",
+                                                       "np.sqrt(1.0 / fan_in)")),
+        "relu_on_output": edited(lab, "forward", (
+            "z = np.maximum(u, 0.0) if number < len(params) - 1 else u", "z = np.maximum(u, 0.0)")),
+        "bias_missing_in_forward": edited(lab, "forward", ("u = z @ W + b\n", "u = z @ W\n")),
+        "dW_transposed": edited(lab, "backward", ("z.T @ grad_u", "grad_u.T @ z")),
+        "db_without_keepdims": edited(lab, "backward", ("np.sum(grad_u, axis=0, keepdims=True)",
+                                                        "np.sum(grad_u, axis=0)")),
+        "relu_mask_missing": edited(lab, "backward", (
+            "        if number < len(params) - 1:\n"
+            "            grad_u = grad_u * (u > 0)          # delta of a hidden layer: through the ReLU\n",
+            "")),
+        "momentum_sign": edited(lab, "momentum_update", (velocity, velocity.replace("- learning", "+ learning"))),
+        "momentum_old_velocity": edited(lab, "momentum_update", (
+            f"    {velocity}\n    return w + velocity, velocity",
+            f"    w = w + velocity\n    {velocity}\n    return w, velocity")),
+        "adam_without_bias_correction": edited(lab, "adam_update", (
+            bias_correction, "    m_hat, v_hat = m, v\n")),
+        "adam_without_square_root": edited(lab, "adam_update", ("np.sqrt(v_hat)", "v_hat")),
+        "adam_in_place": edited(lab, "adam_update", (
+            "    m = beta1 * m + (1.0 - beta1) * grad\n",
+            "    m *= beta1\n    m += (1.0 - beta1) * grad\n")),
+        "adam_step_from_0": edited(lab, "train", (
+            "            t += 1\n            for i, grad in enumerate(grads):\n",
+            "            for i, grad in enumerate(grads):\n"),
+            ("        if after_epoch is not None:", "            t += 1\n        if after_epoch is not None:")),
+        "no_shuffle": edited(lab, "train", ("order = rng.permutation(x.shape[0])",
+                                            "order = np.arange(x.shape[0])")),
+    }
+
+
+LAB8_CAUGHT_BY = {
+    "sign_flipped": ("softmax_cross_entropy_values", "sign"),
+    "delta_without_1_over_N": ("softmax_cross_entropy_values", "mean_not_sum"),
+    "unstable_softmax": ("softmax_cross_entropy_large_logits", "not_finite"),
+    "log_of_probabilities": ("softmax_cross_entropy_large_logits", "not_finite"),
+    "he_with_fan_out": ("init_params_schemes", "values"),
+    "he_variance_as_std": ("init_params_schemes", "values"),
+    "glorot_as_lecun": ("init_params_schemes", "values"),
+    "relu_on_output": ("forward_two_layers", "values"),          # worded for it
+    "bias_missing_in_forward": ("forward_two_layers", "values"),
+    "dW_transposed": ("backward_two_layers", "transposed"),
+    "db_without_keepdims": ("backward_two_layers", "shape"),
+    "relu_mask_missing": ("backward_two_layers", "relu_mask_missing"),
+    "momentum_sign": ("momentum_update", "values"),
+    "momentum_old_velocity": ("momentum_update", "values"),
+    "adam_without_bias_correction": ("adam_update", "values"),
+    "adam_without_square_root": ("adam_update", "values"),
+    "adam_in_place": ("adam_update", "mutates_input"),
+    "adam_step_from_0": ("train_two_epochs", "not_finite"),
+    "no_shuffle": ("train_two_epochs", "values"),
+}
+
+# Valid designs: log-sum-exp by np.logaddexp, weights drawn as std * standard normals, an
+# einsum forward and backward over reversed pairs, Adam with the bias correction folded into
+# the step size (Kingma and Ba's form, eps scaled to match), SGD as momentum 0, a while loop
+# over the batches, parameters kept as lists.
+LAB8_ALTERNATIVES = {
+    "logaddexp_einsum_folded_adam_while_loop": {
+        "softmax_cross_entropy": '''
+def softmax_cross_entropy(u, d):
+    lse = np.logaddexp.reduce(u, axis=1, keepdims=True)
+    probabilities = np.exp(u - lse)
+    return float(np.einsum("nk,nk->", d, lse - u) / len(u)), (probabilities - d) / len(u)
+''',
+        "init_params": '''
+def init_params(sizes, scheme, rng):
+    params = []
+    for l in range(1, len(sizes)):
+        fan_in, fan_out = sizes[l - 1], sizes[l]
+        if scheme == "he":
+            variance = 2.0 / fan_in
+        elif scheme == "glorot":
+            variance = 2.0 / (fan_in + fan_out)
+        else:
+            variance = 1.0
+        params.append([np.sqrt(variance) * rng.standard_normal((fan_in, fan_out)),
+                       np.zeros(fan_out).reshape(1, -1)])
+    return params
+''',
+        "forward": '''
+def forward(params, x):
+    cache = []
+    for W, b in params:
+        z = x if not cache else np.where(cache[-1][1] > 0, cache[-1][1], 0.0)
+        cache.append((z, np.einsum("ni,ij->nj", z, W) + b))
+    return cache[-1][1], cache
+''',
+        "backward": '''
+def backward(params, cache, grad_u):
+    grads = [None] * len(params)
+    delta = grad_u
+    for l in range(len(params) - 1, -1, -1):
+        z, _ = cache[l]
+        grads[l] = [np.einsum("ni,nj->ij", z, delta), delta.sum(axis=0).reshape(1, -1)]
+        if l > 0:
+            delta = np.einsum("nj,ij->ni", delta, params[l][0]) * (cache[l - 1][1] > 0)
+    return grads
+''',
+        "momentum_update": '''
+def momentum_update(w, grad, velocity, learning_rate, momentum):
+    new_velocity = momentum * velocity
+    new_velocity = new_velocity - learning_rate * grad
+    return w + new_velocity, new_velocity
+''',
+        "adam_update": '''
+def adam_update(w, grad, m, v, t, learning_rate, beta1, beta2, eps):
+    m_new = beta1 * m + (1.0 - beta1) * grad
+    v_new = beta2 * v + (1.0 - beta2) * np.square(grad)
+    correction = np.sqrt(1.0 - beta2 ** t)
+    step = learning_rate * correction / (1.0 - beta1 ** t)
+    return w - step * m_new / (np.sqrt(v_new) + eps * correction), m_new, v_new
+''',
+        "accuracy": '''
+def accuracy(u, d):
+    return sum(int(a == b) for a, b in zip(u.argmax(axis=1), d.argmax(axis=1))) / len(u)
+''',
+        "train": '''
+def train(params, x, d, optimiser, learning_rate, batch_size, epochs, rng, after_epoch=None):
+    params = [[W.copy(), b.copy()] for W, b in params]
+    state = [[[np.zeros_like(p), np.zeros_like(p)] for p in pair] for pair in params]
+    mu = 0.9 if optimiser == "momentum" else 0.0
+    history, step = [], 0
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        start = 0
+        while start < len(x):
+            rows = order[start:start + batch_size]
+            start += batch_size
+            u, cache = forward(params, x[rows])
+            loss, grad_u = softmax_cross_entropy(u, d[rows])
+            history.append(loss)
+            grads = backward(params, cache, grad_u)
+            step += 1
+            for l, pair in enumerate(params):
+                for k in range(2):
+                    if optimiser == "adam":
+                        pair[k], state[l][k][0], state[l][k][1] = adam_update(
+                            pair[k], grads[l][k], state[l][k][0], state[l][k][1], step,
+                            learning_rate, 0.9, 0.999, 1e-8)
+                    else:
+                        pair[k], state[l][k][0] = momentum_update(
+                            pair[k], grads[l][k], state[l][k][0], learning_rate, mu)
+        if after_epoch:
+            after_epoch(params)
+    return params, history
+'''},
+    "stable_by_hand_recursive_layers": {
+        "softmax_cross_entropy": '''
+def softmax_cross_entropy(u, d):
+    c = u.max(axis=1)[:, None]
+    log_sum = c + np.log(np.exp(u - c).sum(axis=1))[:, None]
+    log_y = u - log_sum
+    return -float((d * log_y).sum()) / u.shape[0], (np.exp(log_y) - d) / u.shape[0]
+''',
+        "forward": '''
+def forward(params, x):
+    if not params:
+        return x, []
+    W, b = params[0]
+    u = x @ W + b
+    if len(params) == 1:
+        return u, [(x, u)]
+    out, rest = forward(params[1:], np.maximum(u, 0.0))
+    return out, [(x, u)] + rest
+''',
+        "backward": '''
+def backward(params, cache, grad_u):
+    z, u = cache[-1]
+    last = (z.T @ grad_u, grad_u.sum(axis=0, keepdims=True))
+    if len(params) == 1:
+        return [last]
+    below = (grad_u @ params[-1][0].T) * (cache[-2][1] > 0)
+    return backward(params[:-1], cache[:-1], below) + [last]
+''',
+        "adam_update": '''
+def adam_update(w, grad, m, v, t, learning_rate, beta1, beta2, eps):
+    m = m + (1.0 - beta1) * (grad - m)
+    v = v + (1.0 - beta2) * (grad * grad - v)
+    return (w - learning_rate * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps),
+            m, v)
+'''},
+}
+
+CAUGHT_BY["lab8_digits"] = LAB8_CAUGHT_BY
+CLASS_MUTANTS["lab8_digits"] = lab8_mutants
+CLASS_ALTERNATIVES["lab8_digits"] = LAB8_ALTERNATIVES
 
 
 def splice(nb, replacements):
@@ -1808,13 +2016,16 @@ class _LabExecutions:
         if mutant.startswith("hard_coded"):
             assert all(t.startswith("hidden_") for t in failed), "hard-coded answers pass the visible tests"
         submission = splice(solution(self.lab), replacements)
+        points = {}
         for seed in SEEDS:
             graded = grading_inprocess.grade(self.lab, submission, seed)
             lost = {t.test: t.codes for t in graded.tests if not t.passed}
             assert lost, f"{mutant} keeps full marks with seed {seed}"
+            points[seed] = graded.points
             if mutant.startswith("hard_coded"):
                 assert any(not t.startswith("hidden_") for t in lost), \
                     "in grading the visible tests vary their inputs too"
+        assert len(set(points.values())) == 1, f"{mutant}: the points depend on the seed: {points}"
 
     @pytest.mark.slow
     def test_valid_alternatives_pass_in_the_lab_and_in_grading_under_every_seed(self, alternative):
@@ -1875,6 +2086,10 @@ class TestLab6Autograd(_LabExecutions):
 
 class TestLab7Layers(_LabExecutions):
     lab = "lab7_layers"
+
+
+class TestLab8Digits(_LabExecutions):
+    lab = "lab8_digits"
 
 
 def test_every_mutant_has_its_catching_test_documented():
