@@ -28,12 +28,15 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --extra book --extra grading --extra t
                --no-emit-find-links -o requirements.txt pyproject.toml
 
 .PHONY: help venv browser sandbox book test test-fast serve labs clean-notebooks clean bench \
-        bench-grading grade lock release sync
+        bench-grading grade lock release sync frameworks-venv test-frameworks \
+        framework-outputs
 
 help:
 	@echo "make book       build the site into _build/html"
 	@echo "make test       every test: unit tests, nbval on every notebook, grading, the built site"
 	@echo "make test-fast  the tests that need no kernel, no sandbox and no site (under a minute)"
+	@echo "make test-frameworks  run the PyTorch and Keras cells (in .venv-frameworks; not in make test)"
+	@echo "make framework-outputs  store those cells' outputs in the chapter, for the site"
 	@echo "make serve      preview the built site on http://127.0.0.1:8000"
 	@echo "make labs       regenerate the student labs in labs/ from solutions/"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
@@ -75,12 +78,39 @@ book: venv
 # hands the executed chapters to the book's execution cache (tests/conftest.py), so the build
 # that follows executes nothing; then the checks of the built site.
 test: venv browser sandbox
-	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site" --ignore=tests/files
+	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site and not frameworks" --ignore=tests/files
 	$(MAKE) book
 	$(PY) -m pytest tests -m site -p no:cacheprovider
 
 test-fast: venv
-	$(PY) -m pytest tests -m "not kernel and not site and not slow" -n $(JOBS) -p no:cacheprovider
+	$(PY) -m pytest tests -m "not kernel and not site and not slow and not frameworks" -n $(JOBS) -p no:cacheprovider
+
+# The cells that need PyTorch or Keras (tagged skip-execution and nbval-skip; see
+# coursetools/frameworks.py) run in an environment of their own, kept out of `make test`:
+# PyTorch from PyPI brings several GB of CUDA libraries, so CI takes the CPU build
+# (TORCH_INDEX=https://download.pytorch.org/whl/cpu); Keras runs on the JAX backend.
+FW_VENV     := .venv-frameworks
+FW_PY       := $(FW_VENV)/bin/python
+TORCH_INDEX ?=
+FRAMEWORKS  := keras==3.15.1 jax==0.10.2 jaxlib==0.10.2
+
+$(FW_VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(FW_VENV)
+	$(FW_PY) -m pip install --quiet --upgrade pip
+	$(FW_PY) -m pip install --quiet --require-hashes -r requirements.txt
+	$(FW_PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(FW_PY) -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
+	$(FW_PY) -m pip install --quiet $(FRAMEWORKS)
+	touch $@
+
+frameworks-venv: $(FW_VENV)/.installed
+
+test-frameworks: frameworks-venv
+	KERAS_BACKEND=jax $(FW_PY) -m pytest tests/test_frameworks.py -p no:cacheprovider
+
+framework-outputs: frameworks-venv
+	KERAS_BACKEND=jax $(FW_PY) -c "from coursetools import frameworks; \
+	  [frameworks.write_outputs(p) for p in frameworks.FRAMEWORK_NOTEBOOKS if p.startswith('chapters/')]"
 
 serve: book
 	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html 8000

@@ -3,15 +3,19 @@
 A notebook in the repository carries no outputs, execution counts or widget state, and its
 kernelspec is ``python3``. Outputs belong to the build (the site executes every chapter) and to
 nbval (which executes every notebook in CI); committed outputs would go stale without anyone
-noticing, and widget state bloats diffs. The one exception is a code cell whose stored output
-nbval compares: it carries the ``nbval-check-output`` tag (or the ``# NBVAL_CHECK_OUTPUT``
-marker) and keeps its outputs.
+noticing, and widget state bloats diffs. Two exceptions keep their outputs: a code cell whose
+stored output nbval compares (the ``nbval-check-output`` tag or the ``# NBVAL_CHECK_OUTPUT``
+marker), and a cell that needs PyTorch or Keras (the ``skip-execution`` tag, see
+``coursetools.frameworks``): the site shows the outputs ``make framework-outputs`` stored, since
+the build cannot run it. Those keep no execution count.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import nbformat
+
+from coursetools.frameworks import needs_frameworks
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 CHECK_OUTPUT_TAG = "nbval-check-output"
@@ -36,7 +40,12 @@ def clean(nb) -> "nbformat.NotebookNode":
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
             continue
-        if not keeps_outputs(cell):
+        if needs_frameworks(cell):
+            cell.execution_count = None
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "execute_result":
+                    output["execution_count"] = None
+        elif not keeps_outputs(cell):
             cell.outputs = []
             cell.execution_count = None
     return nb
@@ -52,6 +61,10 @@ def problems(nb) -> list[str]:
         found.append("notebook metadata stores widget state")
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or keeps_outputs(cell):
+            continue
+        if needs_frameworks(cell):
+            if cell.get("execution_count") is not None:
+                found.append(f"cell {index} has an execution count")
             continue
         if cell.get("outputs"):
             found.append(f"cell {index} has stored outputs")

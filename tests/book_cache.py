@@ -7,6 +7,8 @@ error is written, with the outputs nbval collected, into the execution cache tha
 uses (jupyter-cache, keyed by the notebook's code): the build then finds every chapter
 executed. Workers write the executed notebooks into ``_build/.nbval-executed``; the
 controller caches them at the end of the session.
+Cells nbval skips (the PyTorch and Keras cells, see ``coursetools.frameworks``) keep the
+outputs stored in the notebook, which the site shows.
 """
 from pathlib import Path
 
@@ -50,7 +52,9 @@ def _write_executed(notebook, state) -> None:
         return
     nb = nbformat.read(notebook.path, as_version=4)
     for ordinal, (index, cell) in enumerate(_code_cells(notebook)):
-        nb.cells[index].outputs = state["cells"].get(ordinal, [])
+        if ordinal not in state["cells"]:     # not run by nbval (nbval-skip): the outputs stored
+            continue                          # in the notebook, e.g. by `make framework-outputs`
+        nb.cells[index].outputs = state["cells"][ordinal]
         nb.cells[index].execution_count = ordinal + 1
     EXECUTED.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, EXECUTED / notebook.path.name)

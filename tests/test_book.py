@@ -28,9 +28,9 @@ def test_every_chapter_is_in_the_toc():
 
 
 def test_debugging_chapter_follows_the_jacobian_form():
-    """Debugging backpropagation comes right after the two chapters that derive backpropagation."""
+    """Debugging backpropagation (chapter 5) comes right after the chapters that derive backpropagation."""
     files = site.toc_files(ROOT / "_toc.yml")
-    assert files.index("chapters/08_debugging_backprop") == files.index("chapters/04_jacobian_form") + 1
+    assert files.index("chapters/05_debugging_backprop") == files.index("chapters/04_jacobian_form") + 1
 
 
 def test_solutions_never_in_toc_and_excluded_from_build():

@@ -23,7 +23,7 @@ import pytest
 from nbclient import NotebookClient
 
 from tests import grading_inprocess
-from coursetools import cells, markers, student_labs
+from coursetools import cells, frameworks, markers, student_labs
 from coursetools.grading.lab import extract
 from tests.conftest import ROOT
 
@@ -278,8 +278,11 @@ def test_imports_only_numpy_matplotlib_and_the_standard_library(lab):
                     [node.module] if isinstance(node, ast.ImportFrom) else [])
                 for name in names:
                     top = name.split(".")[0]
+                    # PyTorch only in a try/except ImportError, or in a cell tagged as needing the
+                    # frameworks (which nbval and the build skip; see coursetools/frameworks.py)
                     assert (top in ALLOWED_IMPORTS or top in sys.stdlib_module_names
-                            or (top in OPTIONAL_IMPORTS and node in guarded)), name
+                            or (top in OPTIONAL_IMPORTS and (node in guarded
+                                                             or frameworks.needs_frameworks(cell)))), name
 
 
 # ----------------------------------------------------------------------------- mutants
@@ -897,13 +900,25 @@ def lab6_mutants():
     mul_rule = ("            self.grad += other.data * out.grad\n"
                 "            other.grad += self.data * out.grad")
     pow_rule = "self.grad += exponent * self.data ** (exponent - 1) * out.grad"
-    topological = ("        order, visited = [], set()\n\n        def visit(node):\n"
-                   "            if node not in visited:\n                visited.add(node)\n"
-                   "                for parent in node.parents:\n                    visit(parent)\n"
+    topological = ("        order, visited, stack = [], set(), [(self, False)]\n"
+                   "        while stack:                  # a depth-first search without recursion\n"
+                   "            node, parents_done = stack.pop()\n"
+                   "            if parents_done:\n"
                    "                order.append(node)    # after all its parents: a topological order\n"
-                   "        visit(self)\n        self.grad = grad\n"
+                   "            elif node not in visited:\n"
+                   "                visited.add(node)\n"
+                   "                stack.append((node, True))\n"
+                   "                stack.extend((parent, False) for parent in node.parents)\n"
+                   "        self.grad = grad\n"
                    "        for node in reversed(order):  # every node after all its users\n"
                    "            node._backward()")
+    recursive = ("        order, visited = [], set()\n\n        def visit(node):\n"
+                 "            if node not in visited:\n                visited.add(node)\n"
+                 "                for parent in node.parents:\n                    visit(parent)\n"
+                 "                order.append(node)\n"
+                 "        visit(self)\n        self.grad = grad\n"
+                 "        for node in reversed(order):\n"
+                 "            node._backward()")
     breadth_first = ("        self.grad = grad\n        queue, seen = [self], {self}\n"
                      "        while queue:                  # nearest nodes first: wrong order\n"
                      "            node = queue.pop(0)\n            node._backward()\n"
@@ -925,6 +940,7 @@ def lab6_mutants():
         "topological_order_not_reversed": edited(lab, "Value", ("for node in reversed(order):",
                                                                 "for node in order:")),
         "breadth_first_order": edited(lab, "Value", (topological, breadth_first)),
+        "recursive_topological_order": edited(lab, "Value", (topological, recursive)),
         "mul_derivative_swapped": edited(lab, "Value", (mul_rule, mul_rule.replace(
             "other.data * out", "@").replace("self.data * out", "other.data * out").replace(
             "@", "self.data * out"))),
@@ -964,6 +980,7 @@ LAB6_CAUGHT_BY = {
     "overwrite_not_accumulate": ("value_used_twice", "half"),
     "topological_order_not_reversed": ("backward_order", "relu_mask_wrong"),   # worded for it
     "breadth_first_order": ("backward_order", "half"),
+    "recursive_topological_order": ("backward_long_graph", "exception"),          # RecursionError
     "mul_derivative_swapped": ("value_mul", "unchanged"),
     "mul_derivative_missing": ("value_local_derivatives", "derivative_missing"),
     "pow_derivative_missing": ("value_local_derivatives", "derivative_missing"),

@@ -51,3 +51,22 @@ def test_clean_files_rewrites_only_dirty_files(tmp_path):
     nbformat.write(_dirty_notebook(), dirty)
     assert notebooks.clean_files([dirty]) == [dirty]
     assert notebooks.clean_files([dirty]) == [], "a clean notebook is left alone"
+
+
+def test_a_framework_cell_keeps_its_outputs_but_not_its_count():
+    """Cells that need PyTorch or Keras show on the site the outputs `make framework-outputs`
+    stored (the build cannot run them): cleaning keeps those outputs and drops the counts."""
+    nb = _dirty_notebook()
+    framework = nbformat.v4.new_code_cell("import torch\ntorch.zeros(2)")
+    framework.metadata["tags"] = ["skip-execution", "nbval-skip"]
+    framework.execution_count = 5
+    framework.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "tensor([0., 0.])"},
+                                                execution_count=5)]
+    nb.cells.append(framework)
+    assert "cell 2 has an execution count" in notebooks.problems(nb)
+    assert not any("cell 2 has stored outputs" in p for p in notebooks.problems(nb))
+    cleaned = notebooks.clean(nb)
+    assert notebooks.problems(cleaned) == []
+    assert cleaned.cells[2].outputs[0]["data"]["text/plain"] == "tensor([0., 0.])"
+    assert cleaned.cells[2].execution_count is None and cleaned.cells[2].outputs[0]["execution_count"] is None
+    assert cleaned.cells[0].outputs == [], "an untagged cell still loses its outputs"
