@@ -120,3 +120,11 @@ def test_a_deep_graph_is_drawn_top_to_bottom_within_the_width():
     fig = value_graph.plot_graph(out)
     width, height = fig.get_size_inches()
     assert width <= 5.5 < height
+
+
+def test_a_graph_too_wide_for_readable_labels_is_refused():
+    total = Value(6.0, parents=[Value(1.0) for _ in range(6)])    # six leaves side by side
+    for _ in range(5):                                               # and deeper than 5.5 inches
+        total = total + Value(1.0)
+    with pytest.raises(ValueError, match="does not fit"):
+        value_graph.plot_graph(total)

@@ -72,7 +72,8 @@ def plot_graph(output, names=None, title=None, box=(1.0, 0.68), gap=(0.22, 0.14)
     """Draw the graph behind ``output``: one box per node with its name or operation, its value
     (black) and its gradient (red); an arrow from each parent to each node computed from it.
     Inputs on the left, the output on the right; when that would be wider than ``max_width``
-    inches, inputs on top and the output at the bottom. Returns the figure."""
+    inches, inputs on top and the output at the bottom (a ValueError if that is too wide as
+    well: labels must stay readable). Returns the figure."""
     names = {id(k): v for k, v in (names or {}).items()}
     order, rank = graph_ranks(output)
     depth = max(rank.values()) + 1
@@ -90,6 +91,9 @@ def plot_graph(output, names=None, title=None, box=(1.0, 0.68), gap=(0.22, 0.14)
             slot[id(node)] = k - (len(ranks[r]) - 1) / 2
     across = max(len(level) for level in ranks)
     horizontal = depth * (box[0] + gap[0]) <= max_width
+    if not horizontal and across * (box[0] + gap[0]) > max_width:
+        raise ValueError(f"a graph {depth} nodes deep and {across} nodes wide does not fit in "
+                         f"{max_width} inches with readable labels: draw a smaller part of it")
     step_along = box[0] + gap[0] if horizontal else box[1] + gap[1] + 0.25
     step_across = box[1] + gap[1] if horizontal else box[0] + gap[0]
     length, breadth = depth * step_along, across * step_across
