@@ -127,6 +127,19 @@ BREAKS = {
     "backward pass that overwrites instead of adding the paths": Break(
         "08_automatic_differentiation", "parent.grad += node.grad * local", "parent.grad = node.grad * local",
         check='assert abs(x.grad - float(sp.diff(f_sym, xs).subs(point))) < 1e-12, "df/dx"'),
+    "topological order that marks a node visited when it is pushed, not when it is expanded": Break(
+        "08_automatic_differentiation",
+        """        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend((parent, False) for parent, _ in node.parents if parent not in visited)""",
+        """        else:
+            stack.append((node, True))
+            for parent, _ in node.parents:
+                if parent not in visited:
+                    visited.add(parent)
+                    stack.append((parent, False))""",
+        check='assert abs(x.grad - (1 - math.tanh(0.8) ** 2) * (1 + y.data)) < 1e-12, "h passed on an incomplete gradient"'),
     "dual product without the a d term of the product rule": Break(
         "08_automatic_differentiation", "self.value * other.tangent + self.tangent * other.value",
         "self.tangent * other.value",
