@@ -7,6 +7,11 @@
 - the grading notebooks' **setup cell** (``kernel/guard.py``), **helper cell** (the same module,
   recording mode), **isolation cells** and **recording cell**.
 
+- the **figure cells** of chapters and labs: a module of ``coursetools/figures/`` copied verbatim
+  (readable code that draws, e.g. ``plot_graph``), under a Colab form title and a line that names
+  its source; ``refresh_figure_cells`` puts the current text into every such cell, so that
+  ``coursetools labs`` keeps them in step and ``--check`` fails when one has drifted.
+
 Each embedded module keeps its ``VERSION``; the helper cell repeats it on its second line, which is
 how the generator and the grader recognise the cell and refuse an outdated one.
 """
@@ -17,6 +22,11 @@ import re
 from pathlib import Path
 
 KERNEL = Path(__file__).with_name("kernel")
+FIGURES = Path(__file__).with_name("figures")
+FIGURE_TITLE = "#@title Figure code: {what} (run this cell; you do not need to read it)"
+FIGURE_MARK = "# coursetools figure {name} v{version}: generated from coursetools/figures/{name}.py; do not edit"
+FIGURE_WHAT = {"value_graph": "plot_graph draws a computational graph"}
+_FIGURE_MARK = re.compile(r"^# coursetools figure (\w+) v(\d+):")
 HELPER_TITLE = "#@title Test helpers (run this cell; you do not need to read it)"
 HELPER_MARK = "# coursetools test helpers v{version}: generated from coursetools/kernel/checks.py; do not edit"
 HELPER_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["hide-input"]}
@@ -108,3 +118,36 @@ def method_isolation_source(name: str, keep, definitions: str) -> str:
 def isolation_source(names, definitions: str) -> str:
     """Before the tests of one function: the official versions of the functions it uses."""
     return f'__import__("{MODULE}").isolate({list(names)!r}, {definitions!r})'
+
+
+def figure_source(name: str) -> str:
+    """The figure cell that defines what ``coursetools/figures/<name>.py`` defines, verbatim."""
+    text = (FIGURES / f"{name}.py").read_text(encoding="utf-8").rstrip("\n")
+    version = re.search(r"^VERSION = (\d+)$", text, re.M)
+    if not version:
+        raise ValueError(f"figures/{name}.py has no VERSION")
+    return "\n".join([FIGURE_TITLE.format(what=FIGURE_WHAT.get(name, name)),
+                      FIGURE_MARK.format(name=name, version=version.group(1)), text])
+
+
+def figure_name(source: str) -> str | None:
+    """The module a figure cell was generated from, or None if ``source`` is not a figure cell."""
+    lines = source.lstrip().splitlines()
+    match = _FIGURE_MARK.match(lines[1]) if len(lines) > 1 and lines[0].startswith("#@title") else None
+    return match.group(1) if match else None
+
+
+def refresh_figure_cells(nb) -> bool:
+    """Put the current module text (and the collapsed-cell metadata) into every figure cell of
+    ``nb``; True if one changed."""
+    changed = False
+    for cell in nb.cells:
+        name = figure_name(cell.source) if cell.cell_type == "code" else None
+        if name is None:
+            continue
+        source = figure_source(name)
+        metadata = {**cell.metadata, **{k: v for k, v in HELPER_METADATA.items() if k != "tags"}}
+        metadata["tags"] = sorted(set(cell.metadata.get("tags", [])) | {"hide-input"})
+        if cell.source != source or cell.metadata != metadata:
+            cell.source, cell.metadata, changed = source, metadata, True
+    return changed

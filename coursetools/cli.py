@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean-notebooks", help="strip outputs, counts and widget state")
     clean.add_argument("paths", nargs="*", help="notebooks or folders (default: all course folders)")
     clean.set_defaults(run=_clean_notebooks)
-    labs = commands.add_parser("labs", help="regenerate labs/ (and the helper cells) from solutions/")
+    labs = commands.add_parser("labs", help="regenerate labs/ from solutions/ (and the helper and figure cells)")
     labs.add_argument("--check", action="store_true",
                       help="write nothing; exit 1 if labs/ or a helper cell is out of date")
     labs.add_argument("--root", default=".", help="the repository (default: current folder)")

@@ -10,7 +10,9 @@ For every ``solutions/<lab>.ipynb`` this
    Nothing else changes (markdown, other code, cell ids and metadata are kept, except the
    grading seed, which stays with the instructor).
 
-``--check`` writes nothing and fails if a file is out of date.
+It also refreshes the figure cells (``cells.refresh_figure_cells``) of the instructor notebooks
+and of ``chapters/``: one source module, no hand-kept copies. ``--check`` writes nothing and fails
+if a file is out of date.
 """
 from __future__ import annotations
 
@@ -85,7 +87,8 @@ def _update(path: Path, text: str, check: bool) -> bool:
 
 
 def generate(root: Path, check: bool = False) -> list[Path]:
-    """Refresh solutions' helper cells and regenerate labs/; returns the files out of date.
+    """Refresh solutions' helper cells and the figure cells of solutions/ and chapters/, and
+    regenerate labs/; returns the files out of date.
 
     With ``check=True`` nothing is written. A generated lab without an instructor notebook is
     reported as out of date too (delete it, or restore its source).
@@ -97,12 +100,18 @@ def generate(root: Path, check: bool = False) -> list[Path]:
         name = source.relative_to(root)
         nb = nbformat.reads(source.read_text(encoding="utf-8"), as_version=4)
         refresh_helper_cell(nb, name)
+        cells.refresh_figure_cells(nb)
         notebooks.clean(nb)
         if _update(source, serialise(nb), check):
             stale.append(source)
         target = root / "labs" / source.name
         if _update(target, serialise(student_notebook(nb, name)), check):
             stale.append(target)
+    for chapter in sorted((root / "chapters").glob("*.ipynb")):
+        text = chapter.read_text(encoding="utf-8")
+        nb = nbformat.reads(text, as_version=4)
+        if cells.refresh_figure_cells(nb) and _update(chapter, serialise(notebooks.clean(nb)), check):
+            stale.append(chapter)
     expected = {s.name for s in sources}
     stale += [p for p in sorted((root / "labs").glob("*.ipynb")) if p.name not in expected]
     return stale

@@ -51,10 +51,11 @@ def test_repository_is_named_once_and_colab_is_on():
     assert CONFIG["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
 
 
-def test_appendix_of_prerequisites_closes_the_chapters_and_the_intro_links_it():
+def test_the_appendices_close_the_chapters_and_the_intro_links_the_prerequisites():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     chapters = next(part for part in toc["parts"] if part["caption"] == "Chapters")["chapters"]
-    assert chapters[-1]["file"] == "chapters/appendix_prerequisites"
+    assert [c["file"] for c in chapters[-2:]] == ["chapters/appendix_prerequisites",
+                                                  "chapters/appendix_matrix_calculus"]
     intro = (ROOT / "intro.md").read_text()
     who = intro.split("**Who it is for.**")[1].split("\n\n")[0]
     assert "(chapters/appendix_prerequisites.ipynb)" in who, "the intro must link the prerequisites"

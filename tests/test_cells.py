@@ -42,3 +42,38 @@ def test_a_kernel_module_that_cannot_be_embedded_is_refused(tmp_path, monkeypatc
     monkeypatch.setattr(cells, "KERNEL", tmp_path)
     with pytest.raises(ValueError, match="cannot be embedded"):
         cells.module_source("bad")
+
+
+def test_a_figure_cell_is_its_module_verbatim_and_is_refreshed_when_it_drifts():
+    import nbformat
+
+    from coursetools.figures import value_graph
+
+    source = cells.figure_source("value_graph")
+    assert cells.figure_name(source) == "value_graph" and cells.figure_name("import numpy") is None
+    module = (cells.FIGURES / "value_graph.py").read_text(encoding="utf-8")
+    assert source.endswith(module.rstrip("\n")) and f"v{value_graph.VERSION}:" in source.splitlines()[1]
+    namespace = {}
+    exec(compile(source, "cell", "exec"), namespace)
+    assert callable(namespace["plot_graph"])
+    stale = source.replace("def plot_graph(", "def plot_graph_old(")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(stale),
+                                         nbformat.v4.new_code_cell("x = 1")])
+    assert cells.refresh_figure_cells(nb) is True
+    assert nb.cells[0].source == source and nb.cells[1].source == "x = 1"
+    assert nb.cells[0].metadata["cellView"] == "form" and "hide-input" in nb.cells[0].metadata["tags"]
+    assert cells.refresh_figure_cells(nb) is False
+
+
+def test_figure_modules_import_only_the_standard_library_numpy_and_matplotlib():
+    import ast
+
+    for path in sorted(cells.FIGURES.glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert name.split(".")[0] in sys.stdlib_module_names | {"numpy", "matplotlib"}, \
+                    (path.name, name)

@@ -138,3 +138,19 @@ def test_one_relative_error(path):
         body = match.group(0)
         assert "np.linalg.norm" in body and "max(" in body and "1e-12" in body, \
             f"{path.name}: {match.group(1)} is not the course's relative error"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_every_widget_has_a_static_version_right_after_it(path):
+    """Widgets render nothing on the offline site: the next code cell shows the same story without
+    a kernel (a figure, or an animation embedded in the page) and is not hidden there."""
+    code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    for index, cell in enumerate(code):
+        if not WIDGET.search(cell.source):
+            continue
+        assert index + 1 < len(code), f"{path.name}: a widget ends the notebook"
+        static = code[index + 1]
+        assert not WIDGET.search(static.source) and "remove-output" not in static.metadata.get("tags", []), \
+            f"{path.name} code cell {index + 1}: not a static version of the widget before it"
+        assert re.search(r"\bplt\.|\bdisplay\(", static.source), \
+            f"{path.name} code cell {index + 1}: the static version draws nothing"

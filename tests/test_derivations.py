@@ -160,6 +160,56 @@ BREAKS = {
     "attention's backward pass without the 1/sqrt(d)": Break(
         "09_backprop_through_real_layers", "scale = 1 / sqrt(Q.shape[1])", "scale = 1",
         check='what=f"attention, dE/d{name}")'),
+    # Automatic differentiation (chapter 8 of the new numbering)
+    "Value's product sends each factor its own value": Break(
+        "08_automatic_differentiation", '[(self, other.data), (other, self.data)], "×"',
+        '[(self, self.data), (other, other.data)], "×"',
+        check='assert abs(x.grad - float(sp.diff(f_sym, xs).subs(point))) < 1e-12, "df/dx"'),
+    "backward pass that overwrites instead of adding the paths": Break(
+        "08_automatic_differentiation", "parent.grad += node.grad * local", "parent.grad = node.grad * local",
+        check='assert abs(x.grad - float(sp.diff(f_sym, xs).subs(point))) < 1e-12, "df/dx"'),
+    "topological order that marks a node visited when it is pushed, not when it is expanded": Break(
+        "08_automatic_differentiation",
+        """        elif node not in visited:
+            visited.add(node)
+            stack.append((node, True))
+            stack.extend((parent, False) for parent, _ in node.parents if parent not in visited)""",
+        """        else:
+            stack.append((node, True))
+            for parent, _ in node.parents:
+                if parent not in visited:
+                    visited.add(parent)
+                    stack.append((parent, False))""",
+        check='assert abs(x.grad - (1 - math.tanh(0.8) ** 2) * (1 + y.data)) < 1e-12, "h passed on an incomplete gradient"'),
+    "dual product without the a d term of the product rule": Break(
+        "08_automatic_differentiation", "self.value * other.tangent + self.tangent * other.value",
+        "self.tangent * other.value",
+        check='assert sp.expand(product.coeff(eps, 1) - by_dual.tangent) == 0, "the product rule"'),
+    "dual tanh without the slope 1 - tanh^2": Break(
+        "08_automatic_differentiation", "return Dual(t, (1.0 - t * t) * self.tangent)",
+        "return Dual(t, self.tangent)",
+        check="assert abs(g_dual(Dual(a_val, b_val)).tangent - exact) < 1e-12, g_sym"),
+    "VJP of a layer without f'(u)": Break(
+        "08_automatic_differentiation", "return W.T @ (slope * y_bar)", "return W.T @ y_bar",
+        check='assert rel(vjp(x0, y_bar), J.T @ y_bar) < 1e-12, "VJP is J^T y_bar"'),
+    # Matrix calculus (appendix)
+    "product rule of differentials with the factors swapped, X dY + dX Y in the wrong order": Break(
+        "appendix_matrix_calculus", "product_rule = dX * Y + X * dY", "product_rule = Y * dX + dY * X",
+        check='assert sp.simplify(first_order((X + t * dX) * (Y + t * dY)) - product_rule) == sp.zeros(2, 2), "d(XY)"'),
+    "differential of the inverse without its minus sign": Break(
+        "appendix_matrix_calculus", "inverse_rule = -X.inv() * dX * X.inv()", "inverse_rule = X.inv() * dX * X.inv()",
+        check='assert sp.simplify(first_order((X + t * dX).inv()) - inverse_rule) == sp.zeros(2, 2), "d(X^-1)"'),
+    "trace trick: gradient of tr(W^T A W) as 2 A W for a non-symmetric A": Break(
+        "appendix_matrix_calculus", "(A + A.T) * W) == sp.zeros(2, 2)", "2 * A * W) == sp.zeros(2, 2)"),
+    "trace trick: the bias gradient of a batch as the mean of the rows of Delta": Break(
+        "appendix_matrix_calculus", '"dE/db": Delta.T @ np.ones(N)', '"dE/db": Delta.mean(axis=0)',
+        check='assert error < 1e-7, name'),
+    "vec(AXB) with the Kronecker factors in the wrong order": Break(
+        "appendix_matrix_calculus", "sp.kronecker_product(B.T, A) * vec(X)", "sp.kronecker_product(A, B.T) * vec(X)"),
+    "the adjoint of a broadcast as a mean": Break(
+        "appendix_matrix_calculus", "return G.sum(axis=stretched, keepdims=True)",
+        "return G.mean(axis=stretched, keepdims=True)",
+        check="assert rel(by_sum, central_differences(loss, np.asarray(b, dtype=float))) < 1e-7, shape"),
     # Notation page: the table of loss scalings
     "loss table: lab 4's mean squared error with delta 2(y - d) and no 1/N": Break(
         "notation", "lambda U: 2 / N * (sigmoid(U) - D_prob) * sigmoid(U) * (1 - sigmoid(U)),",

@@ -119,3 +119,25 @@ def test_command_line_marker_error_names_file_and_cell(repo, capsys):
     assert main(["labs", "--root", str(repo)]) == 2
     assert "solutions/tiny.ipynb, cell 5" in capsys.readouterr().err
     assert not (repo / "labs" / "tiny.ipynb").exists()
+
+
+def test_generate_refreshes_figure_cells_in_chapters_and_labs_and_check_reports_drift(repo):
+    """A figure cell that differs from its module (an edit, an older version) is reported by
+    --check and replaced by the generator, in chapters/ as in solutions/ and labs/."""
+    stale = cells.figure_source("value_graph").replace("def plot_graph(", "def plot_graph_edited(")
+    (repo / "chapters").mkdir()
+    chapter = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A chapter"),
+                                              nbformat.v4.new_code_cell(stale)])
+    nbformat.write(chapter, repo / "chapters" / "ch.ipynb")
+    solution = read(repo / "solutions" / "tiny.ipynb")
+    solution.cells.append(nbformat.v4.new_code_cell(stale))
+    nbformat.write(solution, repo / "solutions" / "tiny.ipynb")
+    assert main(["labs", "--check", "--root", str(repo)]) == 1
+    assert main(["labs", "--root", str(repo)]) == 0
+    assert main(["labs", "--check", "--root", str(repo)]) == 0
+    for path in ("chapters/ch.ipynb", "solutions/tiny.ipynb", "labs/tiny.ipynb"):
+        (cell,) = [c for c in read(repo / path).cells if cells.figure_name(c.source)]
+        assert cell.source == cells.figure_source("value_graph"), path
+    chapter_path = repo / "chapters" / "ch.ipynb"
+    chapter_path.write_text(chapter_path.read_text().replace("def plot_graph(", "def plot_graph_edited("))
+    assert generate.generate(repo, check=True) == [chapter_path]
