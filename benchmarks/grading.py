@@ -36,9 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "benchmarks" / "results-grading.json"
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-import grading_submissions as subs  # noqa: E402  (tests/ holds the submission builder)
+from tests import grading_submissions as subs  # noqa: E402  (tests/ holds the submission builder)
 
 # A plausible class: a quarter correct, the rest with bugs or unfinished (as in issue 17).
 MIX = ["perfect", "loss_with_half", "backward_sign_flipped", "forward_relu_on_output",
