@@ -13,10 +13,10 @@ It opens offline; everything that comes from a student (ids, names, statuses) is
 from __future__ import annotations
 
 import collections
-import html
 import statistics
 
 from coursetools.grading.records import fmt
+from coursetools.grading.render.escape import html_text
 from coursetools.grading.score.judge import mistake_text
 from coursetools.grading.results.store import Store
 
@@ -69,10 +69,10 @@ def histogram_svg(scores: list[float], max_points: float, width=640, height=300)
         label = fmt(low) if integral else f"{low:.1f}–{low + step:.1f}"
         parts.append(f'<rect x="{x + 1:.1f}" y="{top_margin + plot_h - h:.1f}" '
                      f'width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" fill="#4a7ab5">'
-                     f'<title>{html.escape(label)} points: {count} students</title></rect>')
+                     f'<title>{html_text(label)} points: {count} students</title></rect>')
         if bins <= 25 or index % 2 == 0:
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top_margin + plot_h + 14}" '
-                         f'font-size="11" text-anchor="middle">{html.escape(label)}</text>')
+                         f'font-size="11" text-anchor="middle">{html_text(label)}</text>')
     parts += [f'<line x1="{left}" x2="{left + plot_w}" y1="{top_margin + plot_h}" '
               f'y2="{top_margin + plot_h}" stroke="#333"/>',
               f'<text x="{left + plot_w / 2}" y="{height - 8}" text-anchor="middle" '
@@ -87,8 +87,8 @@ class Raw(str):
 
 
 def _table(caption, header, rows) -> str:
-    out = [f"<table><caption>{html.escape(caption)}</caption><tr>"
-           + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>"]
+    out = [f"<table><caption>{html_text(caption)}</caption><tr>"
+           + "".join(f"<th>{html_text(str(h))}</th>" for h in header) + "</tr>"]
     for row in rows:
         cells = []
         for value in row:
@@ -98,7 +98,7 @@ def _table(caption, header, rows) -> str:
                 css = ' class="text"'               # long student text may wrap anywhere
             else:
                 css = ' class="text short"'
-            shown = value if isinstance(value, Raw) else html.escape(str(value))
+            shown = value if isinstance(value, Raw) else html_text(str(value))
             cells.append(f"<td{css}>{shown}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
@@ -118,8 +118,8 @@ def who(label: str, subs) -> Raw:
     """``label`` that opens on the sorted names of ``subs``."""
     if not subs:
         return Raw("")
-    names = ", ".join(html.escape(_label(s)) for s in _by_name(subs))
-    return Raw(f"<details><summary>{html.escape(label)}</summary>{names}</details>")
+    names = ", ".join(html_text(_label(s)) for s in _by_name(subs))
+    return Raw(f"<details><summary>{html_text(label)}</summary>{names}</details>")
 
 
 def render(store: Store, warning: str = "") -> str:
@@ -128,11 +128,11 @@ def render(store: Store, warning: str = "") -> str:
     scores = [s.final_points for s in subs]
     executed = [s for s in subs if s.key is not None]
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<title>Class report: {html.escape(store.lab)}</title><style>{CSS}</style>"
+             f"<title>Class report: {html_text(store.lab)}</title><style>{CSS}</style>"
              "</head><body>"]
     if warning:
-        parts.append(f"<p class='warning'><strong>{html.escape(warning)}</strong></p>")
-    parts.append(f"<h1>Class report: {html.escape(store.lab)}</h1>")
+        parts.append(f"<p class='warning'><strong>{html_text(warning)}</strong></p>")
+    parts.append(f"<h1>Class report: {html_text(store.lab)}</h1>")
     if scores:
         parts.append(f"<p>{len(subs)} students, {len(executed)} notebooks executed. Median "
                      f"{fmt(statistics.median(scores))}, mean {statistics.mean(scores):.2f}, "
@@ -169,8 +169,8 @@ def _lms_tables(store: Store, subs) -> list[str]:
     if late or store.late_penalty or store.deadline:
         rule = store.late_penalty or "none"
         parts.append(f"<div><p>Late: {len(late)} submissions (deadline "
-                     f"{html.escape(store.deadline or 'not given')}, penalty rule "
-                     f"<code>{html.escape(rule)}</code>).</p>{who('who', late)}</div>")
+                     f"{html_text(store.deadline or 'not given')}, penalty rule "
+                     f"<code>{html_text(rule)}</code>).</p>{who('who', late)}</div>")
     changes = [(s, c) for s in subs for c in s.adjustments
                if c["what"] != "penalty" or c["target"] != "late"]
     if changes:
