@@ -66,6 +66,7 @@ class Options:
     deadline: str | None = None
     late_penalty: str | None = None
     assignment: str | None = None
+    points_possible: float | None = None
 
 
 @dataclasses.dataclass
@@ -284,7 +285,8 @@ def grade(options: Options) -> Outcome:
                            "accept that, pass --unsafe-no-sandbox.")
     try:
         settings = class_settings.load(options.out, options.roster, options.deadline,
-                                options.late_penalty, options.assignment, options.fresh)
+                                       options.late_penalty, options.assignment, options.fresh,
+                                       options.points_possible, lab.lab_id)
     except class_settings.SettingsError as error:
         raise GradingError(str(error)) from None
     try:
@@ -292,9 +294,13 @@ def grade(options: Options) -> Outcome:
     except (OSError, zipfile.BadZipFile, ValueError) as error:
         raise GradingError(f"the submissions cannot be read ({options.submissions}): "
                            f"{error}") from None
+    try:
+        settings.check_columns(collected.submissions, lab.lab_id)
+    except class_settings.SettingsError as error:
+        raise GradingError(str(error)) from None
     warnings = list(collected.warnings)
     subs = [s for s in collected.submissions    # a group's members go with its graded file
-            if in_shard(s.lms.get("group_of", s.student), options.shard)]
+            if in_shard(s.group_of or s.student, options.shard)]
     subs = settings.rows(subs, keep=lambda student: in_shard(student, options.shard))
     seed, seed_source = _seed(options, lab)
     work = Path(tempfile.mkdtemp(prefix="ct-"))
@@ -348,10 +354,10 @@ def _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
     outdir.write(out, "runs.jsonl", runrecord.append(out, entry, existing))
     try:
         warnings += render(out, results, UNSAFE_WARNING if options.unsafe_no_sandbox else "")
-    except overrides.OverridesError as error:
+    except (overrides.OverridesError, exports.ExportError) as error:
         storemod.save(out, results)
         raise GradingError(f"{error}\nThe grades are saved in {out / 'results.json'}; fix "
-                           f"overrides.csv, then run: coursetools render --out {out}") from None
+                           f"that, then run: coursetools render --out {out}") from None
     return Outcome(lab=lab, graded=subs, store=results, warnings=warnings, run=run)
 
 

@@ -149,6 +149,7 @@ def hostile_class(tmp_path_factory):
                                          f"<script>alert(1)</script>"])]
     found[0].flag(Status.NOT_ON_ROSTER, f"({IMG})")
     results.update(found, 1)
+    results.assignment = "Lab 1: scalar (4521)"        # the column: without a roster, given
     out = folder / "out"
     pipeline.render(out, results)
     return out, found
