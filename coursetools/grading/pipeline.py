@@ -202,8 +202,9 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
         path = work / "notebooks" / f"{key}.ipynb"
         build.write(nb, path)
         notebooks[key], sizes[key] = path, len(nb.cells)
-    run = lambda names, n=None: _run(  # noqa: E731
-        options, work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, n)
+    run = lambda names, n=None, title="grading": _run(  # noqa: E731
+        options, work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, n,
+        title, _what(names))
     results = run(list(notebooks)) if notebooks else {}
     # A notebook whose setup did not run (a kernel that did not start on an overloaded
     # machine) is the grader's problem, not the student's: run it once more, alone.
@@ -211,17 +212,26 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
              or any(c.role.value == "setup" and (c.errors or c.failure.value != "none")
                     for c in results.get(k, []))]
     if again:
-        results.update(run(again, 1))
+        results.update(run(again, 1, "grading again (kernels that did not start)"))
     if cached is not None:
         results[REFERENCE] = cached
     return results, "cached" if cached is not None else "executed"
 
 
-def _run(options, work, notebooks: dict, sizes: dict, jobs: int | None = None) -> dict:
+def _what(names) -> str:
+    """What a run's notebooks are, for its progress line: "9 submissions + the reference"."""
+    count = sum(name != REFERENCE for name in names)
+    text = f"{count} submission{'s' if count != 1 else ''}"
+    return text + " + the reference" if REFERENCE in names else text
+
+
+def _run(options, work, notebooks: dict, sizes: dict, jobs: int | None = None,
+         title: str = "grading", what: str = "") -> dict:
     """Execute ``notebooks`` (name -> path) as ``options`` say: sandbox, budgets, ``--jobs``."""
     jobs = jobs or max(1, int(options.jobs or os.cpu_count() or 1))
     return execute.run(work, notebooks, sizes, jobs=jobs, budgets=options.budgets,
-                       sandboxed=not options.unsafe_no_sandbox, progress=options.progress)
+                       sandboxed=not options.unsafe_no_sandbox, progress=options.progress,
+                       title=title, what=what)
 
 
 def _score_all(lab, subs, results, warnings) -> dict:
@@ -257,7 +267,9 @@ def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings) -
             sizes[key], owners[key] = len(nb.cells), (sub, test)
     if not notebooks:
         return
-    results = _run(options, work, notebooks, sizes)
+    students = len({sub.key for sub, _ in owners.values()})
+    results = _run(options, work, notebooks, sizes, title="second round",
+                   what=f"method variants of {students} student{'s' if students != 1 else ''}")
     per_student: dict[str, tuple[Submission, dict]] = {}
     for key, (sub, test) in owners.items():
         per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
