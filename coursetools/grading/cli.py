@@ -113,8 +113,8 @@ def _add_lms_options(parser, roster: bool = True) -> None:
 
 def run(args) -> int:
     from coursetools.grading import pipeline
-    from coursetools.grading.run import execute, sandbox
     from coursetools.grading.records import fmt
+    from coursetools.grading.run import execute, sandbox
 
     limits = sandbox.Limits(memory_bytes=args.memory * sandbox.MIB)
     options = pipeline.Options(
@@ -139,11 +139,18 @@ def run(args) -> int:
           f"{len(flagged)} with a status other than ok; "
           f"{_count(len(outcome.store.students), 'student')} in the results")
     for sub in flagged:
-        print(f"  {sub.student}: {sub.status_text}")
+        print(terminal_text(f"  {sub.student}: {sub.status_text}"))
     for warning in outcome.warnings:
-        print(f"  warning: {warning}")
+        print(terminal_text(f"  warning: {warning}"))
     _print_outputs(args.out)
     return 0
+
+
+def terminal_text(text: str) -> str:
+    """Student text on the instructor's terminal (``render.escape``)."""
+    from coursetools.grading.render import escape
+
+    return escape.terminal_text(text)
 
 
 def _count(number: int, noun: str) -> str:
@@ -181,7 +188,7 @@ def run_merge(args) -> int:
     print(f"merged {len(args.folders)} results folders: {len(merged.students)} students of "
           f"{merged.lab} in {args.out}")
     for warning in warnings:
-        print(f"  warning: {warning}")
+        print(terminal_text(f"  warning: {warning}"))
     return 0
 
 
@@ -201,6 +208,6 @@ def run_render(args) -> int:
         return 2
     print(f"rendered {len(results.students)} students of {results.lab} in {args.out}")
     for warning in warnings:
-        print(f"  warning: {warning}")
+        print(terminal_text(f"  warning: {warning}"))
     _print_outputs(args.out)
     return 0

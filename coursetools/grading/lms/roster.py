@@ -12,14 +12,15 @@ tries them in order, by header, the first that recognises it wins):
 | ``github`` (GitHub Classroom roster) | ``identifier``, ``github_username`` | ``identifier`` |
 | ``plain`` | an id column (``id``, ``student``, ``username``, ``email``...) and a name column (``name``, or ``first name`` and ``last name``) | that id |
 
-Canvas's ``Points Possible`` row, its empty "posting policy" rows and its ``Student, Test``
-(Student View) row are skipped. The delimiter (``,``, ``;`` or tab) and a UTF-8 byte-order
+Canvas's ``Points Possible`` row (and Brightspace's ``MaxPoints``) give each assignment column's
+points possible (``Roster.points``); Canvas's empty "posting policy" rows and its
+``Student, Test`` (Student View) row are skipped. The delimiter (``,``, ``;`` or tab) and a UTF-8 byte-order
 mark are handled; a file that is not UTF-8 is read as Windows-1252.
 
 The grading worksheet's "Last modified (submission)" (English dates) is the hand-in time of
 its students' rows (for ``--deadline``), in place of the time stored in the zip.
 
-``resolve`` matches what a file claims (``collect.Claim``) to one roster student: by an id the
+``resolver`` matches what a file claims (``platform.Claim``) to one roster student: by an id the
 LMS gave (Canvas user id, SIS ids, e-mail, GitHub user name, Moodle participant number), then
 by a folder name ending in ``-<id>`` (GitHub Classroom's ``<assignment>-<user>``), then by the
 name (case, accents as typed, spaces and punctuation ignored; "Last, First" and "First Last"

@@ -3,6 +3,8 @@ output) passes through the function of the format it is written into, here and n
 
 One function per output format (and, for Markdown, per place in the page):
 
+- A terminal (the command's summary): ``terminal_text``, control characters (escape
+  sequences that could move the cursor, recolour or retitle the terminal) shown as ``\x1b``.
 - CSV (``grades.csv``, the LMS imports): ``safe_cell``, a cell that no spreadsheet evaluates as
   a formula (a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, also
   after leading spaces, gets a leading ``'``); quoting is the ``csv`` module's.
@@ -31,6 +33,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MARKDOWN_INLINE = re.compile(r"[\\`*\[\]<|~&$]|_+")
 # ... and what starts a block at the start of a line (a heading, list, quote, rule, fence):
 MARKDOWN_BLOCK_START = re.compile(r"^(\s*\d*)([#\-+=.)>])")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 NEW_LINES = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 
 
@@ -38,6 +41,11 @@ def safe_cell(text: str) -> str:
     """A CSV cell that no spreadsheet will evaluate as a formula."""
     text = str(text)
     return "'" + text if text.lstrip(" ").startswith(FORMULA_STARTS) else text
+
+
+def terminal_text(text: str) -> str:
+    """A line for the instructor's terminal: no control character acts, each is shown escaped."""
+    return CONTROL.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), str(text))
 
 
 def html_text(text: str) -> str:

@@ -22,7 +22,7 @@ from coursetools.grading.intake import collect
 from coursetools.grading.lab import instructor
 from coursetools.grading.records import Status, TestResult
 from coursetools.grading.render.escape import (html_text, markdown_block, markdown_code,
-                                               markdown_text, safe_cell)
+                                               markdown_text, safe_cell, terminal_text)
 from coursetools.grading.results import store as storemod
 from tests import grading_submissions as subs
 from tests.conftest import ROOT
@@ -193,3 +193,8 @@ def test_csv_files_hold_no_formula(hostile_class):
         cells = [cell for row in rows[1:] for cell in row]
         assert not [c for c in cells if c.lstrip(" ").startswith(("=", "+", "@", "\t", "\r"))]
         assert any(c.startswith("'=SUM") for c in cells)
+
+
+def test_terminal_text_shows_control_characters_instead_of_running_them():
+    assert terminal_text("bob\x1b]0;pwned\x07: ok") == "bob\\x1b]0;pwned\\x07: ok"
+    assert terminal_text("Müller, Eve\tx") == "Müller, Eve\\tx"

@@ -159,3 +159,21 @@ def test_brightspace_csv_from_its_grade_export():
         exports.export(results, "brightspace")
     results.assignment = "Lab 1"
     assert table(exports.export(results, "brightspace")[0])[0][2] == "Lab 1 Points Grade"
+
+
+def test_points_are_scaled_to_the_assignments_points_possible():
+    """The issue's class: lab 4 is worth 31 raw points, its Canvas assignment 10."""
+    results = storemod.Store(lab="lab4_xor", tests=[storemod.TestInfo("a", 30, False),
+                                                    storemod.TestInfo("b", 1, False)],
+                             assignment="Lab 4: XOR layers (8812)", points_possible=10)
+    for user, points in (("1", 31), ("2", 15.5), ("3", 0)):
+        results.students[user] = Submission(student=user, name=f"S{user}", source="x.ipynb",
+                                            lms=LmsIdentity(Scheme.CANVAS, user, f"s_{user}_9"))
+        results.students[user].final = points
+    rows = table(exports.export(results, "canvas")[0])
+    assert rows[0][5] == "Lab 4: XOR layers (8812)" and rows[1][5] == "10"
+    assert {row[1]: row[5] for row in rows[2:]} == {"1": "10", "2": "5", "3": "0"}
+    results.points_possible = None                          # unknown: raw points, and a warning
+    text, warnings = exports.export(results, "canvas")
+    assert table(text)[1][5] == "31" and {r[1]: r[5] for r in table(text)[2:]}["1"] == "31"
+    assert "pass --points-possible" in warnings[-1]
