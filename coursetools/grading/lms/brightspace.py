@@ -38,6 +38,7 @@ class Brightspace(Platform):
     exports = ("brightspace.csv",)
     roster_help = "a Brightspace grade export"
     column_example = "Lab 4 Points Grade <Numeric MaxPoints:10>"
+    import_needs_roster = True         # the download has names only, the import needs ids
 
     def claim(self, parts):
         match = NAME.match(parts[0])

@@ -117,6 +117,7 @@ class Platform:
     roster_help = ""                   # which export to give as --roster, for the help
     maps_columns = False               # its import asks which grade item each column is
     column_example = ""                # a gradebook column as its export names it
+    import_needs_roster = False        # its import matches ids only its roster export has
 
     def claim(self, parts: tuple[str, ...]) -> Claim | None:
         """Who a file of the download belongs to, from its path parts; None: not this LMS's."""

@@ -116,12 +116,18 @@ def export(store: Store, platform_name: str) -> tuple[str, list[str]]:
 def render(store: Store, pages: dict[str, str]) -> tuple[dict[str, str | bytes], list[str]]:
     """Every LMS output of the class (file name -> content) and warnings; raises ExportError."""
     outputs, warnings = {}, []
+    roster = registry.of_roster(rostermod.Roster.from_dict(store.roster)).name \
+        if store.roster else ""
     for name in lms_of(store):
         platform = registry.platform(name)
-        text, notes = export(store, name)
-        outputs[platform.exports[0]] = text
-        warnings += notes
+        if platform.import_needs_roster and roster != name:
+            warnings.append(f"no {platform.exports[0]}: {platform.title}'s import needs the ids "
+                            f"of its own roster export (grade with --roster)")
+        else:
+            text, notes = export(store, name)
+            outputs[platform.exports[0]] = text
+            warnings += notes
         files = platform.feedback_upload(grade_rows(store, Column(name)), pages, store.lab)
-        if files:
+        if files and len(platform.exports) > 1:
             outputs[platform.exports[1]] = zip_bytes(files)
     return outputs, warnings

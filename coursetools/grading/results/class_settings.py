@@ -63,8 +63,8 @@ class Settings:
         platforms = {sub.lms.scheme.platform for sub in subs if sub.lms}
         for name in sorted(platforms - {registry.of_roster(self.roster).name
                                         if self.roster else ""}):
-            if not registry.platform(name).exports:
-                continue
+            if not registry.platform(name).exports or registry.platform(name).import_needs_roster:
+                continue     # nothing to import, or no import without its roster: no column
             try:
                 registry.assignment_column(self.roster, lab, name, self.assignment,
                                            self.points_possible)

@@ -177,3 +177,12 @@ def test_points_are_scaled_to_the_assignments_points_possible():
     text, warnings = exports.export(results, "canvas")
     assert table(text)[1][5] == "31" and {r[1]: r[5] for r in table(text)[2:]}["1"] == "31"
     assert "pass --points-possible" in warnings[-1]
+
+
+def test_a_brightspace_class_without_its_roster_gets_no_import_and_a_warning():
+    results = storemod.Store(lab="lab1_scalar", tests=[storemod.TestInfo("t", 20, False)])
+    results.students["Ann Ng"] = Submission(student="Ann Ng", source="x.ipynb", lms=LmsIdentity(
+        Scheme.BRIGHTSPACE, prefix="84512-304 - Ann Ng - Mar 2, 2026 1205 AM"))
+    outputs, warnings = exports.render(results, {"Ann Ng": "<p>page</p>"})
+    assert outputs == {} and warnings == ["no brightspace.csv: Brightspace's import needs the ids "
+                                          "of its own roster export (grade with --roster)"]
