@@ -133,16 +133,20 @@ bench-grading: venv sandbox
 	$(PY) -m benchmarks.grading
 
 # Grade a class: SUBMISSIONS is a folder or an LMS zip. Optional: INSTRUCTOR (a private copy of
-# the instructor notebook), ROSTER, DEADLINE, LATE_PENALTY, JOBS, TIMEOUT (seconds per cell),
-# SHARD (i/N), and FLAGS for any other option of `coursetools grade --help`.
+# the instructor notebook), ROSTER, DEADLINE, LATE_PENALTY, ASSIGNMENT (the lab's column in the
+# LMS gradebook), POINTS_POSSIBLE, JOBS (default: the grader's, the number of cores; the
+# JOBS ?= 2 above is the tests'), TIMEOUT (seconds per cell), SHARD (i/N), and FLAGS for any
+# other option of `coursetools grade --help`.
 grade: venv sandbox
 	@if [ -z "$(LAB)" ] || [ -z "$(SUBMISSIONS)" ] || [ -z "$(OUT)" ]; then \
-	  echo "usage: make grade LAB=lab1_scalar SUBMISSIONS=folder-or-zip OUT=folder [ROSTER=csv] [DEADLINE=...] [LATE_PENALTY=...] [INSTRUCTOR=notebook] [JOBS=n] [TIMEOUT=s] [SHARD=i/N] [FLAGS=...]"; \
+	  echo "usage: make grade LAB=lab1_scalar SUBMISSIONS=folder-or-zip OUT=folder [ROSTER=csv] [DEADLINE=...] [LATE_PENALTY=...] [ASSIGNMENT=column] [POINTS_POSSIBLE=n] [INSTRUCTOR=notebook] [JOBS=n] [TIMEOUT=s] [SHARD=i/N] [FLAGS=...]"; \
 	  exit 2; fi
 	$(BIN)/coursetools grade --lab "$(LAB)" --submissions "$(SUBMISSIONS)" --out "$(OUT)" \
 	  $(if $(INSTRUCTOR),--instructor "$(INSTRUCTOR)") $(if $(ROSTER),--roster "$(ROSTER)") \
 	  $(if $(DEADLINE),--deadline "$(DEADLINE)") $(if $(LATE_PENALTY),--late-penalty "$(LATE_PENALTY)") \
-	  --jobs $(JOBS) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(SHARD),--shard $(SHARD)) $(FLAGS)
+	  $(if $(ASSIGNMENT),--assignment "$(ASSIGNMENT)") $(if $(POINTS_POSSIBLE),--points-possible $(POINTS_POSSIBLE)) \
+	  $(if $(filter command line environment,$(origin JOBS)),--jobs $(JOBS)) \
+	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(SHARD),--shard $(SHARD)) $(FLAGS)
 
 # The public repository students read, from this private source (chapters/instructor_guide.md,
 # "Private solutions behind a public site").

@@ -44,3 +44,19 @@ def test_a_shard_must_read_i_of_n():
     with pytest.raises(SystemExit):
         build_parser().parse_args(["grade", "--lab", "x", "--submissions", "s", "--out", "o",
                                    "--shard", "4/3"])
+
+
+@pytest.mark.parametrize("extra, jobs", [([], None), (["JOBS=3"], "3")])
+def test_make_grade_leaves_jobs_to_the_grader_unless_given(extra, jobs):
+    """The Makefile's JOBS ?= 2 is for the tests; `make grade` passes --jobs only when asked, so
+    the grader's default (the number of cores) holds, as the guide says."""
+    from tests.conftest import ROOT
+
+    run = subprocess.run(["make", "-n", "-C", str(ROOT), "grade", "LAB=lab1_scalar",
+                          "SUBMISSIONS=in", "OUT=out", "ASSIGNMENT=Lab 1 (4521)", *extra],
+                         capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    command = " ".join(line for line in run.stdout.splitlines() if "coursetools" in line
+                       or line.startswith(" ")).replace("\\", " ")
+    assert "grade --lab" in run.stdout + command
+    assert ("--jobs" not in command) if jobs is None else (f"--jobs {jobs}" in command)
+    assert '--assignment "Lab 1 (4521)"' in command

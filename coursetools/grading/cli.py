@@ -24,12 +24,19 @@ def _shard(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _lms_files() -> str:
+    from coursetools.grading.lms import registry
+
+    return ", ".join(f"OUT/{name}" for name in registry.export_files())
+
+
 def add_parsers(commands) -> None:
     parser = commands.add_parser(
         "grade", help="grade a class's submitted notebooks",
         description="Grade every notebook of a submissions folder (or .zip) with the official "
                     "visible and hidden tests, each in a sandboxed kernel; writes "
-                    "OUT/grades.csv, OUT/feedback/, OUT/report.html, OUT/results.json and "
+                    "OUT/grades.csv, OUT/feedback/, OUT/report.html, OUT/results.json, "
+                    f"the LMS files of the class's platform ({_lms_files()}) and "
                     "appends the run to OUT/runs.jsonl.")
     parser.add_argument("--lab", required=True, help="lab id, e.g. lab1_scalar")
     parser.add_argument("--submissions", required=True, type=Path,
@@ -86,13 +93,13 @@ def add_parsers(commands) -> None:
 
 
 def _add_lms_options(parser, roster: bool = True) -> None:
-    """The options of issue 13 (LMS): each is kept in results.json until given again."""
+    """The LMS options: each is kept in results.json until given again."""
+    from coursetools.grading.lms import registry
+
     if roster:
         parser.add_argument("--roster", type=Path, default=None,
-                            help="class list CSV: a Canvas gradebook export, a Moodle "
-                                 "participants export or grading worksheet, a GitHub Classroom "
-                                 "roster, or any CSV with an id and a name column; every "
-                                 "student on it gets a row (missing: nothing handed in)")
+                            help=f"class list CSV: {registry.roster_help()}; every student on "
+                                 "it gets a row (missing: nothing handed in)")
     parser.add_argument("--deadline", default=None,
                         help="YYYY-MM-DD[THH:MM], in the LMS's time zone: hand-ins whose "
                              "recorded time (Gradescope's, a Moodle worksheet's, else the zip's; "
@@ -101,14 +108,19 @@ def _add_lms_options(parser, roster: bool = True) -> None:
                         help="penalty rule for late rows, e.g. 10%%/day,max=50%% or 2/day,max=6 "
                              "(per started day), 20%% or 5 (once), none")
     parser.add_argument("--assignment", default=None,
-                        help="the lab's column name in the LMS gradebook, e.g. 'Lab 1 (4521)' "
-                             "(default: the roster's matching column, else the lab id)")
+                        help="the lab's column name in the LMS gradebook, as its export writes "
+                             "it, e.g. 'Lab 4: XOR layers (8812)' (default: the roster's column "
+                             "of the lab; without one, grading stops and asks for this)")
+    parser.add_argument("--points-possible", type=float, default=None,
+                        help="the assignment's points in the LMS: the LMS files scale the "
+                             "points to it (default: the roster's, e.g. Canvas's Points "
+                             "Possible row; grades.csv keeps the raw points)")
 
 
 def run(args) -> int:
     from coursetools.grading import pipeline
-    from coursetools.grading.run import execute, sandbox
     from coursetools.grading.records import fmt
+    from coursetools.grading.run import execute, sandbox
 
     limits = sandbox.Limits(memory_bytes=args.memory * sandbox.MIB)
     options = pipeline.Options(
@@ -119,7 +131,7 @@ def run(args) -> int:
         budgets=execute.Budgets(cell_seconds=args.timeout, notebook_seconds=args.notebook_timeout,
                                 limits=limits),
         roster=args.roster, deadline=args.deadline, late_penalty=args.late_penalty,
-        assignment=args.assignment)
+        assignment=args.assignment, points_possible=args.points_possible)
     try:
         outcome = pipeline.grade(options)
     except pipeline.GradingError as error:
@@ -133,11 +145,18 @@ def run(args) -> int:
           f"{len(flagged)} with a status other than ok; "
           f"{_count(len(outcome.store.students), 'student')} in the results")
     for sub in flagged:
-        print(f"  {sub.student}: {sub.status_text}")
+        print(terminal_text(f"  {sub.student}: {sub.status_text}"))
     for warning in outcome.warnings:
-        print(f"  warning: {warning}")
+        print(terminal_text(f"  warning: {warning}"))
     _print_outputs(args.out)
     return 0
+
+
+def terminal_text(text: str) -> str:
+    """Student text on the instructor's terminal (``render.escape``)."""
+    from coursetools.grading.render import escape
+
+    return escape.terminal_text(text)
 
 
 def _count(number: int, noun: str) -> str:
@@ -172,7 +191,7 @@ def run_merge(args) -> int:
     print(f"merged {len(args.folders)} results folders: {len(merged.students)} students of "
           f"{merged.lab} in {args.out}")
     for warning in warnings:
-        print(f"  warning: {warning}")
+        print(terminal_text(f"  warning: {warning}"))
     return 0
 
 
@@ -184,7 +203,7 @@ def run_render(args) -> int:
         outdir.check(args.out)
         results = store.from_json((args.out / "results.json").read_text(encoding="utf-8"))
         settings = class_settings.load(args.out, None, args.deadline, args.late_penalty,
-                                args.assignment)
+                                       args.assignment, points_possible=args.points_possible)
         settings.store_into(results)
         warnings = pipeline.render(args.out, results)
     except (OSError, ValueError, outdir.UnsafeOutput, class_settings.SettingsError) as error:
@@ -192,6 +211,6 @@ def run_render(args) -> int:
         return 2
     print(f"rendered {len(results.students)} students of {results.lab} in {args.out}")
     for warning in warnings:
-        print(f"  warning: {warning}")
+        print(terminal_text(f"  warning: {warning}"))
     _print_outputs(args.out)
     return 0

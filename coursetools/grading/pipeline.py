@@ -66,6 +66,7 @@ class Options:
     deadline: str | None = None
     late_penalty: str | None = None
     assignment: str | None = None
+    points_possible: float | None = None
 
 
 @dataclasses.dataclass
@@ -192,8 +193,9 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
         path = work / "notebooks" / f"{key}.ipynb"
         build.write(nb, path)
         notebooks[key], sizes[key] = path, len(nb.cells)
-    run = lambda names, n=None: _run(  # noqa: E731
-        options, work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, n)
+    run = lambda names, n=None, title="grading": _run(  # noqa: E731
+        options, work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, n,
+        title, _what(names))
     results = run(list(notebooks)) if notebooks else {}
     # A notebook whose setup did not run (a kernel that did not start on an overloaded
     # machine) is the grader's problem, not the student's: run it once more, alone.
@@ -201,17 +203,26 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
              or any(c.role.value == "setup" and (c.errors or c.failure.value != "none")
                     for c in results.get(k, []))]
     if again:
-        results.update(run(again, 1))
+        results.update(run(again, 1, "grading again (kernels that did not start)"))
     if cached is not None:
         results[REFERENCE] = cached
     return results, "cached" if cached is not None else "executed"
 
 
-def _run(options, work, notebooks: dict, sizes: dict, jobs: int | None = None) -> dict:
+def _what(names) -> str:
+    """What a run's notebooks are, for its progress line: "9 submissions + the reference"."""
+    count = sum(name != REFERENCE for name in names)
+    text = f"{count} submission{'s' if count != 1 else ''}"
+    return text + " + the reference" if REFERENCE in names else text
+
+
+def _run(options, work, notebooks: dict, sizes: dict, jobs: int | None = None,
+         title: str = "grading", what: str = "") -> dict:
     """Execute ``notebooks`` (name -> path) as ``options`` say: sandbox, budgets, ``--jobs``."""
     jobs = jobs or max(1, int(options.jobs or os.cpu_count() or 1))
     return execute.run(work, notebooks, sizes, jobs=jobs, budgets=options.budgets,
-                       sandboxed=not options.unsafe_no_sandbox, progress=options.progress)
+                       sandboxed=not options.unsafe_no_sandbox, progress=options.progress,
+                       title=title, what=what)
 
 
 def _score_all(lab, subs, results, warnings) -> dict:
@@ -247,7 +258,9 @@ def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings) -
             sizes[key], owners[key] = len(nb.cells), (sub, test)
     if not notebooks:
         return
-    results = _run(options, work, notebooks, sizes)
+    students = len({sub.key for sub, _ in owners.values()})
+    results = _run(options, work, notebooks, sizes, title="second round",
+                   what=f"method variants of {students} student{'s' if students != 1 else ''}")
     per_student: dict[str, tuple[Submission, dict]] = {}
     for key, (sub, test) in owners.items():
         per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
@@ -275,7 +288,8 @@ def grade(options: Options) -> Outcome:
                            "accept that, pass --unsafe-no-sandbox.")
     try:
         settings = class_settings.load(options.out, options.roster, options.deadline,
-                                options.late_penalty, options.assignment, options.fresh)
+                                       options.late_penalty, options.assignment, options.fresh,
+                                       options.points_possible, lab.lab_id)
     except class_settings.SettingsError as error:
         raise GradingError(str(error)) from None
     try:
@@ -283,9 +297,13 @@ def grade(options: Options) -> Outcome:
     except (OSError, zipfile.BadZipFile, ValueError) as error:
         raise GradingError(f"the submissions cannot be read ({options.submissions}): "
                            f"{error}") from None
+    try:
+        settings.check_columns(collected.submissions, lab.lab_id)
+    except class_settings.SettingsError as error:
+        raise GradingError(str(error)) from None
     warnings = list(collected.warnings)
     subs = [s for s in collected.submissions    # a group's members go with its graded file
-            if shards.in_shard(s.lms.get("group_of", s.student), options.shard)]
+            if shards.in_shard(s.group_of or s.student, options.shard)]
     subs = settings.rows(subs, keep=lambda student: shards.in_shard(student, options.shard))
     seed, seed_source = _seed(options, lab)
     work = Path(tempfile.mkdtemp(prefix="ct-"))
@@ -339,10 +357,10 @@ def _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
     outdir.write(out, "runs.jsonl", runrecord.append(out, entry, existing))
     try:
         warnings += render(out, results, UNSAFE_WARNING if options.unsafe_no_sandbox else "")
-    except overrides.OverridesError as error:
+    except (overrides.OverridesError, exports.ExportError) as error:
         storemod.save(out, results)
         raise GradingError(f"{error}\nThe grades are saved in {out / 'results.json'}; fix "
-                           f"overrides.csv, then run: coursetools render --out {out}") from None
+                           f"that, then run: coursetools render --out {out}") from None
     return Outcome(lab=lab, graded=subs, store=results, warnings=warnings, run=run)
 
 

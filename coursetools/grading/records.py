@@ -123,6 +123,52 @@ class TestResult:
         return self.earned == self.points and not self.codes
 
 
+class Scheme(enum.Enum):
+    """How a learning platform named a handed-in file (``lms`` claims it; ``intake`` groups by it)."""
+
+    CANVAS = "canvas"
+    CANVAS_TEXT = "canvas-text"            # a text entry or URL, not a file
+    MOODLE = "moodle"
+    BLACKBOARD = "blackboard"
+    BLACKBOARD_TEXT = "blackboard-text"    # a receipt alone: a text-only submission
+    BRIGHTSPACE = "brightspace"
+    GRADESCOPE = "gradescope"
+    FOLDER = "folder"                      # a folder per student (GitHub Classroom, your own)
+    FILE = "file"                          # one file per student, named after them
+
+    @property
+    def platform(self) -> str:
+        """The platform's name in the ``lms`` registry ("canvas" for both Canvas schemes)."""
+        return self.value.split("-")[0]
+
+    @property
+    def text_entry(self) -> bool:
+        return self in (Scheme.CANVAS_TEXT, Scheme.BLACKBOARD_TEXT)
+
+
+@dataclasses.dataclass(frozen=True)
+class LmsIdentity:
+    """Who a row is to its learning platform: what its bulk feedback upload and import need."""
+
+    scheme: Scheme
+    user: str = ""          # the platform's id of the student (Canvas user, Moodle participant)
+    prefix: str = ""        # the platform's prefix of the file name (for its feedback upload)
+    group: tuple[tuple[str, str], ...] = ()   # the other members of a group: (id, name)
+    group_of: str = ""      # a member's row: the student whose file the group handed in
+
+    def to_dict(self) -> dict:
+        data = {"scheme": self.scheme.value, "user": self.user, "prefix": self.prefix,
+                "group": [list(m) for m in self.group], "group_of": self.group_of}
+        return {k: v for k, v in data.items() if v}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "LmsIdentity | None":
+        if not data:
+            return None
+        return cls(Scheme(data["scheme"]), data.get("user", ""), data.get("prefix", ""),
+                   tuple(tuple(m) for m in data.get("group", [])), data.get("group_of", ""))
+
+
 @dataclasses.dataclass
 class Submission:
     """One student's row, as it moves through the steps (collect → … → write)."""
@@ -141,7 +187,7 @@ class Submission:
     # From the LMS: roster, file names, late work, overrides (``collect``, ``roster``, ``final``)
     late: bool = False                # the LMS marked it late (Canvas ``LATE``)
     submitted: str = ""               # when it was handed in (ISO time from the export), if known
-    lms: dict = dataclasses.field(default_factory=dict)     # scheme, ids, prefix of its LMS name
+    lms: LmsIdentity | None = None    # who it is to its LMS (None: not named by one)
     roster: dict = dataclasses.field(default_factory=dict)  # its roster row (for the LMS exports)
     penalty: float = 0.0              # late penalty in points (rendered from the class's rule)
     final: float | None = None        # points after overrides and penalty (None: not rendered yet)
@@ -151,6 +197,11 @@ class Submission:
         note = StatusNote(status, detail)
         if note not in self.statuses:
             self.statuses.append(note)
+
+    @property
+    def group_of(self) -> str:
+        """The student whose group submission this row shares ("" for a file of its own)."""
+        return self.lms.group_of if self.lms else ""
 
     @property
     def status_text(self) -> str:

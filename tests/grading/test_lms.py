@@ -154,6 +154,40 @@ def test_overrides_survive_a_regrade_of_one_student(canvas):
     assert {r[1]: r[5] for r in read_csv(out / "canvas.csv")[2:]}["45678"] == "5"
 
 
+def test_canvas_import_fills_the_assignment_column_with_points_scaled_to_it(tmp_path):
+    """The roster's column "Lab 1: Backprop for one neuron (4521)" is worth 10 points in Canvas;
+    lab 1 is worth 20 raw points: canvas.csv fills that column with 20/20 -> 10, grades.csv keeps
+    the raw points, and the run record names the column."""
+    _, out, rows = grade_download("canvas_download.txt", tmp_path / "submissions.zip",
+                                  "--roster", FILES / "canvas_gradebook_points.csv")
+    table = read_csv(out / "canvas.csv")
+    assert table[0][5] == "Lab 1: Backprop for one neuron (4521)"
+    assert table[1] == ["Points Possible", "", "", "", "", "10"]
+    assert {row[1]: row[5] for row in table[2:]} == {"12345": "10", "23456": "6", "34567": "10",
+                                                     "45678": "0", "56789": ""}
+    assert (rows["12345"]["points"], rows["23456"]["points"]) == ("20", "12")   # raw
+    record = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])
+    assert record["assignment"] == "Lab 1: Backprop for one neuron (4521)"
+    again = coursetools("render", "--out", out, "--points-possible", "4")
+    assert again.returncode == 0, again.stderr
+    assert read_csv(out / "canvas.csv")[2][5] == "" and read_csv(out / "canvas.csv")[3][5] == "2.4"
+
+
+def test_a_roster_without_the_labs_column_stops_before_grading(tmp_path):
+    roster = tmp_path / "grades.csv"
+    roster.write_text((FILES / "canvas_gradebook_points.csv").read_text(encoding="utf-8")
+                      .replace("Lab 1: Backprop for one neuron (4521)", "Lab 2 (4522)"),
+                      encoding="utf-8")
+    run = grade("--submissions", build_zip("canvas_download.txt", tmp_path / "s.zip"), "--out",
+                tmp_path / "out", "--roster", roster)
+    assert run.returncode == 2 and "the roster has no column for lab1_scalar" in run.stderr
+    assert "--assignment" in run.stderr and "'Lab 2 (4522)'" in run.stderr
+    assert not (tmp_path / "out").exists()                        # nothing was graded
+    unnamed = grade("--submissions", build_zip("canvas_download.txt", tmp_path / "t.zip"),
+                    "--out", tmp_path / "out")
+    assert unnamed.returncode == 2 and "without a Canvas roster" in unnamed.stderr
+
+
 def test_render_applies_edited_overrides_without_grading(canvas, tmp_path):
     out = canvas["out"]
     (out / "overrides.csv").write_text("student,test,points,reason\n12345,total,19,oral\n",

@@ -1,167 +1,96 @@
-"""Outputs for the LMS: grades its gradebook import accepts, feedback files its bulk upload matches.
+"""Outputs for the LMS: the grade import and bulk feedback upload of each platform the class came from.
 
-Written next to ``grades.csv`` when the class came from that LMS (its roster, or files it named):
+Which platforms: the roster's, and those that named the class's files (``lms_of``). What each
+writes is its module's in ``lms`` (``canvas.csv``, ``moodle.csv``, ``brightspace.csv``,
+``feedback-canvas.zip``, ``feedback-moodle.zip``: see ``lms.canvas``, ``lms.moodle``,
+``lms.brightspace``); this module hands each one the rows and writes its files:
 
-- ``canvas.csv``, for Canvas's Grades -> Import: the columns ``Student, ID, SIS User ID,
-  SIS Login ID, Section`` in that order (Canvas reads them by position: a name, the Canvas user
-  id, the SIS ids, and a last student column named ``Section``), then one column for the lab,
-  named like the assignment's column of the roster (``Lab 1 (4521)``) so that the import fills
-  that assignment, or after the lab (a new assignment) when the roster has none; a
-  ``Points Possible`` row gives the lab's points. Canvas matches a row by ``ID``, then by the
-  SIS ids, then by name.
-- ``moodle.csv``, for Moodle's Gradebook -> Import -> CSV file: ``First name, Last name,
-  ID number, Email address`` and one column for the lab; map ``Email address`` (or ``ID
-  number``) to the user, and the lab's column to the grade item.
-- ``brightspace.csv``, for Brightspace's Grades -> Import: ``OrgDefinedId, Username``, the
-  lab's ``<item> Points Grade`` column (the roster's own column when it has one, so the import
-  fills that grade item; else a new item named after the lab) and ``End-of-Line Indicator``
-  (``#``). Brightspace's download carries no ids, so this needs its grade export as the roster.
-- ``feedback-canvas.zip``, for Canvas's "Upload Submissions"/feedback upload of the assignment:
-  one ``<name>_[LATE_]<user id>_<file id>_feedback.html`` per student, the prefix of the file
-  that was graded: Canvas attaches each to the submission whose user id and file id it names.
-- ``feedback-moodle.zip``, for Moodle's "Upload multiple feedback files in a zip": one folder
-  ``<Full Name>_<participant id>_assignfeedback_file_`` per student holding
-  ``feedback-<lab>.html``.
-
-A row that is ``missing`` gets an empty grade (the import then leaves the LMS's cell as it
-is); a row ``not on roster`` is left out (say so to the instructor). Text that a spreadsheet
-would run as a formula is prefixed with ``'``, as in ``grades.csv`` (names come from profiles
-that students may edit). Feedback can only go back to students whose file carries the LMS's
-ids (Canvas's anonymous names carry none). Zips are built in memory with a fixed date, so the
-same results give the same bytes.
+- **The column** is the lab's own column of the platform's gradebook, named exactly as the
+  roster export names it ("Lab 4: XOR layers (8812)"), or ``--assignment``; when neither says
+  which column it is, nothing is made up (an import would create a new assignment): rendering
+  stops with ``ExportError``, whose message asks for ``--assignment``.
+- **The points** are scaled to the assignment's points possible (``--points-possible``, else the
+  roster's: Canvas's ``Points Possible`` row, Brightspace's ``MaxPoints``), so a lab worth 31
+  raw points imports 31/31 as 10 into a 10-point assignment; ``grades.csv`` keeps the raw
+  points. Without either, the raw points go out of the lab's own maximum, with a warning.
+- A ``missing`` row gets an empty grade (the import then leaves the LMS's cell as it is); a row
+  ``not on roster`` is left out (the warning names it).
+- Every cell goes through ``escape.safe_cell`` (names come from profiles that students may edit);
+  zips are built in memory with a fixed date, so the same results give the same bytes.
 """
 from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 
-from coursetools.grading.lms import roster as rostermod
-from coursetools.grading.records import fmt
+from coursetools.grading.lms import registry, roster as rostermod
+from coursetools.grading.lms.platform import Column, GradeRow, Table
+from coursetools.grading.records import Status, Submission, fmt
 from coursetools.grading.render.escape import safe_cell
-from coursetools.grading.records import Status, Submission
 from coursetools.grading.results.store import Store
 
-CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-MOODLE_COLUMNS = ("First name", "Last name", "ID number", "Email address")
-BRIGHTSPACE_COLUMNS = ("OrgDefinedId", "Username")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
+class ExportError(ValueError):
+    """An LMS file cannot be written as the LMS would import it (the message says what to pass)."""
+
+
 def lms_of(store: Store) -> list[str]:
-    """The LMSs the class came from: its roster's, and those that named its files."""
+    """The platforms with exports that the class came from: its roster's, and those that named
+    its files."""
     found = set()
-    roster_format = (store.roster or {}).get("format", "")
-    if roster_format == "canvas":
-        found.add("canvas")
-    if roster_format.startswith("moodle"):
-        found.add("moodle")
-    if roster_format == "brightspace":
-        found.add("brightspace")
-    for sub in store.students.values():
-        scheme = sub.lms.get("scheme", "")
-        if scheme.startswith("canvas"):
-            found.add("canvas")
-        elif scheme in ("moodle", "brightspace"):
-            found.add(scheme)
-    return sorted(found)
+    if store.roster:
+        found.add(registry.of_roster(rostermod.Roster.from_dict(store.roster)).name)
+    found.update(sub.lms.scheme.platform for sub in store.students.values() if sub.lms)
+    return sorted(name for name in found if registry.platform(name).exports)
 
 
-def assignment(store: Store) -> str:
-    """The lab's column name in the LMS gradebook."""
-    if store.assignment:
-        return store.assignment
+def column(store: Store, platform: str) -> Column:
+    """The lab's column of ``platform``'s gradebook and its points possible (ExportError if
+    unknown)."""
     roster = rostermod.Roster.from_dict(store.roster) if store.roster else None
-    return rostermod.assignment_column(roster, store.lab) or store.lab
+    try:
+        return registry.assignment_column(roster, store.lab, platform, store.assignment,
+                                          store.points_possible)
+    except registry.ColumnError as error:
+        raise ExportError(str(error)) from None
 
 
-def _off_roster(sub: Submission) -> bool:
-    return any(s.status is Status.NOT_ON_ROSTER for s in sub.statuses)
+def scaled(points: float, max_points: float, column: Column) -> float:
+    """``points`` of ``max_points`` as points of the column's points possible."""
+    if column.points_possible is None or not max_points:
+        return points
+    return round(points * column.points_possible / max_points, 2)
 
 
-def _grade(sub: Submission) -> str:
-    return "" if any(s.status is Status.MISSING for s in sub.statuses) else fmt(sub.final_points)
+def _grade(sub: Submission, max_points: float, column: Column) -> str:
+    if any(s.status is Status.MISSING for s in sub.statuses):
+        return ""
+    return fmt(scaled(sub.final_points, max_points, column))
 
 
-def _rows(store: Store) -> list[Submission]:
-    return sorted(store.students.values(),
-                  key=lambda s: ((s.name or s.student).casefold(), s.student))
+def grade_rows(store: Store, column: Column) -> list[GradeRow]:
+    """The class's rows for an import, sorted by name, with grades scaled to ``column``."""
+    subs = sorted(store.students.values(), key=lambda s: ((s.name or s.student).casefold(),
+                                                          s.student))
+    return [GradeRow(sub.student, sub.name, dict(sub.roster), sub.lms,
+                     _grade(sub, store.max_points, column),
+                     any(s.status is Status.NOT_ON_ROSTER for s in sub.statuses))
+            for sub in subs]
 
 
-def _csv(header, rows) -> str:
+def csv_text(table: Table) -> str:
+    """A grade import as CSV, every cell escaped for a spreadsheet."""
     handle = io.StringIO()
     writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([safe_cell(c) for c in table.header])
+    writer.writerows([[safe_cell(c) for c in row] for row in table.rows])
     return handle.getvalue()
 
 
-def canvas_csv(store: Store) -> tuple[str, list[str]]:
-    """canvas.csv and warnings (rows that cannot be imported)."""
-    rows, skipped = [["Points Possible", "", "", "", "", fmt(store.max_points)]], []
-    for sub in _rows(store):
-        fields = sub.roster if "ID" in sub.roster else {}
-        user = sub.lms.get("user", "") if sub.lms.get("scheme", "").startswith("canvas") else ""
-        if _off_roster(sub) or not (fields or user.isdigit()):
-            skipped.append(sub.student)
-            continue
-        fields = fields or {"Student": sub.name, "ID": user}
-        rows.append([safe_cell(fields.get(c, "")) for c in CANVAS_COLUMNS] + [_grade(sub)])
-    warnings = [f"canvas.csv leaves out {len(skipped)} row(s) not on the roster or without a "
-                f"Canvas user id: {', '.join(skipped)}"] if skipped else []
-    return _csv([*CANVAS_COLUMNS, assignment(store)], rows), warnings
-
-
-def _split(full: str) -> tuple[str, str]:
-    words = full.split()
-    return (" ".join(words[:-1]), words[-1]) if len(words) > 1 else (full, "")
-
-
-def moodle_csv(store: Store) -> tuple[str, list[str]]:
-    """moodle.csv and warnings (rows Moodle cannot match: no e-mail and no ID number)."""
-    rows, skipped, unmatched = [], [], []
-    for sub in _rows(store):
-        if _off_roster(sub):
-            skipped.append(sub.student)
-            continue
-        fields = dict(sub.roster)
-        if "First name" not in fields:
-            fields["First name"], fields["Last name"] = _split(fields.get("Full name")
-                                                               or sub.name)
-        if not (fields.get("Email address") or fields.get("ID number")):
-            unmatched.append(sub.student)
-        rows.append([safe_cell(fields.get(c, "")) for c in MOODLE_COLUMNS] + [_grade(sub)])
-    warnings = []
-    if skipped:
-        warnings.append(f"moodle.csv leaves out {len(skipped)} row(s) not on the roster: "
-                        f"{', '.join(skipped)}")
-    if unmatched:
-        warnings.append(f"moodle.csv: {len(unmatched)} row(s) have neither an e-mail address "
-                        "nor an ID number, which Moodle's import needs (grade with --roster "
-                        "and Moodle's participants export)")
-    return _csv([*MOODLE_COLUMNS, assignment(store)], rows), warnings
-
-
-def brightspace_csv(store: Store) -> tuple[str, list[str]]:
-    """brightspace.csv and warnings (rows without Brightspace's ids: grade with its roster)."""
-    rows, skipped = [], []
-    for sub in _rows(store):
-        fields = sub.roster if "OrgDefinedId" in sub.roster else {}
-        if _off_roster(sub) or not fields:
-            skipped.append(sub.student)
-            continue
-        rows.append([safe_cell(fields.get(c, "")) for c in BRIGHTSPACE_COLUMNS]
-                    + [_grade(sub), "#"])
-    warnings = [f"brightspace.csv leaves out {len(skipped)} row(s) without Brightspace's ids "
-                f"(grade with --roster and Brightspace's grade export): {', '.join(skipped)}"
-                ] if skipped else []
-    item = assignment(store)
-    column = item if rostermod.BRIGHTSPACE_ITEM.match(item) else f"{item} Points Grade"
-    return _csv([*BRIGHTSPACE_COLUMNS, column, "End-of-Line Indicator"], rows), warnings
-
-
-def _zip(files: dict[str, str]) -> bytes:
+def zip_bytes(files: dict[str, str]) -> bytes:
     handle = io.BytesIO()
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
@@ -172,29 +101,33 @@ def _zip(files: dict[str, str]) -> bytes:
     return handle.getvalue()
 
 
-def feedback_zip(store: Store, pages: dict[str, str], lms: str) -> bytes | None:
-    """The bulk feedback upload of ``lms`` from the HTML pages (student id -> page)."""
-    files = {}
-    for sub in store.students.values():
-        prefix, scheme = sub.lms.get("prefix", ""), sub.lms.get("scheme", "")
-        if sub.student not in pages or not prefix:
-            continue
-        if lms == "canvas" and scheme == "canvas" and re.search(r"_\d+_\d+$", prefix):
-            files[f"{prefix}_feedback.html"] = pages[sub.student]
-        elif lms == "moodle" and scheme == "moodle":
-            files[f"{prefix}_assignfeedback_file_/feedback-{store.lab}.html"] = pages[sub.student]
-    return _zip(files) if files else None
+def export(store: Store, platform_name: str) -> tuple[str, list[str]]:
+    """The grade import of one platform (CSV text) and warnings."""
+    platform = registry.platform(platform_name)
+    where = column(store, platform_name)
+    table, warnings = platform.grade_import(grade_rows(store, where), where, store.max_points)
+    if where.points_possible is None and store.max_points:
+        warnings.append(f"{platform.exports[0]}: points out of the lab's {fmt(store.max_points)}; "
+                        f"if the assignment is worth another number of points in "
+                        f"{platform.title}, pass --points-possible")
+    return csv_text(table), warnings
 
 
 def render(store: Store, pages: dict[str, str]) -> tuple[dict[str, str | bytes], list[str]]:
-    """Every LMS output of the class (file name -> content) and warnings."""
+    """Every LMS output of the class (file name -> content) and warnings; raises ExportError."""
     outputs, warnings = {}, []
-    for lms in lms_of(store):
-        text, notes = {"canvas": canvas_csv, "moodle": moodle_csv,
-                       "brightspace": brightspace_csv}[lms](store)
-        outputs[f"{lms}.csv"] = text
-        warnings += notes
-        archive = feedback_zip(store, pages, lms)
-        if archive is not None:
-            outputs[f"feedback-{lms}.zip"] = archive
+    roster = registry.of_roster(rostermod.Roster.from_dict(store.roster)).name \
+        if store.roster else ""
+    for name in lms_of(store):
+        platform = registry.platform(name)
+        if platform.import_needs_roster and roster != name:
+            warnings.append(f"no {platform.exports[0]}: {platform.title}'s import needs the ids "
+                            f"of its own roster export (grade with --roster)")
+        else:
+            text, notes = export(store, name)
+            outputs[platform.exports[0]] = text
+            warnings += notes
+        files = platform.feedback_upload(grade_rows(store, Column(name)), pages, store.lab)
+        if files and len(platform.exports) > 1:
+            outputs[platform.exports[1]] = zip_bytes(files)
     return outputs, warnings

@@ -11,10 +11,13 @@ and each of the instructor's corrections with its reason (``final``).
 The page is built once as a small document (``document``: headings, paragraphs, lists, a table,
 code blocks) and written as Markdown here and as a self-contained HTML page by
 ``feedback_html``, so both say the same. Everything that comes from a student (ids, names,
-error text) is put in code spans or blocks, or escaped, so it cannot change the page around it.
+error text, kernel output) goes through the escaping function of the format it is written in
+(``escape``), so it cannot change the page around it: in Markdown every text is escaped, code
+spans and blocks get fences no text can close; in HTML everything is an entity.
 """
 from __future__ import annotations
 
+from coursetools.grading.render import escape
 from coursetools.grading.results import final
 from coursetools.grading.records import fmt
 from coursetools.grading.records import Status, Submission, TestResult
@@ -141,17 +144,15 @@ def document(store: Store, sub: Submission) -> list:
 
 # ------------------------------------------------------------------ Markdown
 def _md_inline(parts: Inline, in_table: bool = False) -> str:
+    """Every text of the page goes through ``escape``: the grader's words and a student's alike."""
     out = []
     for style, value in parts:
-        value = str(value).replace("\n", " ")
-        if in_table:
-            value = value.replace("|", "\\|")
         if style == "code":
-            out.append("`" + value.replace("`", "'") + "`")
+            out.append(escape.markdown_code(value, in_table))
         elif style == "strong":
-            out.append(f"**{value}**")
+            out.append(f"**{escape.markdown_text(value)}**")
         else:
-            out.append(value)
+            out.append(escape.markdown_text(value))
     return "".join(out)
 
 
@@ -163,12 +164,13 @@ def markdown(blocks: list) -> str:
         elif kind == "p":
             lines += [_md_inline(content), ""]
         elif kind == "ul":
-            lines += [f"- {_md_inline(item, in_table=True)}" for item in content] + [""]
+            lines += [f"- {_md_inline(item)}" for item in content] + [""]
         elif kind == "pre":
-            lines += ["```text\n" + content.replace("```", "'''").rstrip() + "\n```", ""]
+            lines += [escape.markdown_block(content), ""]
         elif kind == "table":
             header, rows = content
-            lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            lines += ["| " + " | ".join(escape.markdown_text(h) for h in header) + " |",
+                      "|" + "---|" * len(header)]
             lines += ["| " + " | ".join(_md_inline(c, in_table=True) for c in row) + " |"
                       for row in rows] + [""]
     return "\n".join(lines).rstrip() + "\n"

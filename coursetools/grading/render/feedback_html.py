@@ -8,9 +8,8 @@ maths renderer. Everything is HTML-escaped.
 """
 from __future__ import annotations
 
-import html
-
 from coursetools.grading.render import feedback
+from coursetools.grading.render.escape import html_text
 from coursetools.grading.records import Submission
 from coursetools.grading.results.store import Store
 
@@ -32,7 +31,7 @@ h3 { margin-top: 1.4em; }
 def _inline(parts: feedback.Inline) -> str:
     out = []
     for style, value in parts:
-        value = html.escape(str(value))
+        value = html_text(str(value))
         out.append({"code": f"<code>{value}</code>",
                     "strong": f"<strong>{value}</strong>"}.get(style, value))
     return "".join(out)
@@ -41,17 +40,17 @@ def _inline(parts: feedback.Inline) -> str:
 def page(blocks: list, title: str) -> str:
     parts = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
              "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"]
+             f"<title>{html_text(title)}</title><style>{CSS}</style></head><body>"]
     for kind, content in blocks:
         if kind in ("h1", "h2", "h3", "p"):
             parts.append(f"<{kind}>{_inline(content)}</{kind}>")
         elif kind == "ul":
             parts.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in content) + "</ul>")
         elif kind == "pre":
-            parts.append(f"<pre>{html.escape(content.rstrip())}</pre>")
+            parts.append(f"<pre>{html_text(content.rstrip())}</pre>")
         elif kind == "table":
             header, rows = content
-            parts.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header)
+            parts.append("<table><tr>" + "".join(f"<th>{html_text(h)}</th>" for h in header)
                          + "</tr>" + "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>"
                                                                for c in row) + "</tr>"
                                              for row in rows) + "</table>")

@@ -36,6 +36,6 @@ def render_csv(store: Store) -> str:
                          fmt(sub.final_points), fmt(store.max_points), safe_cell(sub.status_text),
                          store.runs.get(sub.student, ""), "yes" if sub.late_days > 0 else "",
                          fmt(sub.late_days) if sub.late_days > 0 else "",
-                         fmt(sub.penalty) if sub.penalty else "", "; ".join(overridden),
+                         fmt(sub.penalty) if sub.penalty else "", safe_cell("; ".join(overridden)),
                          *(fmt(earned.get(t, 0)) for t in ids)])
     return handle.getvalue()

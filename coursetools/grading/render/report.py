@@ -1,6 +1,8 @@
 """The class report: one self-contained HTML page (inline SVG, inline CSS, no script, no link).
 
-It answers the instructor's questions after a batch: how are the scores spread (a histogram),
+It answers the instructor's questions after a batch: how are the scores spread (the median,
+mean, best score and a histogram of the students who handed in an attempt: ``missing`` and
+``not attempted`` rows are counted apart, not as zeros),
 which submissions need a look (statuses), which tests failed most, and which *mistakes* the
 class made (the mistake codes of ``diagnose``: a missing ReLU mask, a factor 2, a flipped sign):
 for each test and each code, how many students hit it and who, in an expandable ``<details>``
@@ -13,13 +15,15 @@ It opens offline; everything that comes from a student (ids, names, statuses) is
 from __future__ import annotations
 
 import collections
-import html
+import math
 import statistics
 
-from coursetools.grading.records import fmt
+from coursetools.grading.records import Status, fmt
+from coursetools.grading.render.escape import html_text
 from coursetools.grading.score.judge import mistake_text
 from coursetools.grading.results.store import Store
 
+NOT_COUNTED = (Status.MISSING, Status.NOT_ATTEMPTED)   # no attempt: not in the statistics
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 75em; padding: 0 1em;
        color: #222; }
@@ -40,8 +44,19 @@ caption { text-align: left; font-weight: bold; margin-bottom: 0.3em; }
 """
 
 
-def histogram_svg(scores: list[float], max_points: float, width=640, height=300) -> str:
-    """Bars of how many students got each score (one bar per point, or 20 bins)."""
+LABEL_FONT = 11          # px, the tick labels of the histogram
+CHAR_WIDTH = 0.62        # a character's width in ems, generous for digits in a sans-serif font
+
+
+def label_width(text: str, font: float = LABEL_FONT) -> float:
+    """The width a tick label takes, estimated (an SVG in a page cannot measure its text)."""
+    return len(text) * CHAR_WIDTH * font
+
+
+def histogram_svg(scores: list[float], max_points: float, width=640, height=300,
+                  what: str = "submissions") -> str:
+    """Bars of how many students got each score (one bar per point, or 20 bins); every bar is
+    labelled, or every second, third... so that no two labels overlap."""
     top = max(max_points, max(scores, default=0), 1)
     integral = float(top).is_integer() and top <= 40 and all(float(x).is_integer() for x in scores)
     bins, step = (int(top) + 1, 1.0) if integral else (20, top / 20)
@@ -56,23 +71,26 @@ def histogram_svg(scores: list[float], max_points: float, width=640, height=300)
              f'viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="Histogram of the scores">',
              f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">'
-             f'Score distribution ({len(scores)} submissions)</text>']
+             f'Score distribution ({len(scores)} {html_text(what)})</text>']
     for tick in range(0, highest + 1, max(1, highest // 5)):
         y = top_margin + plot_h - plot_h * tick / highest
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" font-size="11" '
                      f'text-anchor="end">{tick}</text>')
+    labels = [fmt(i * step) if integral else f"{i * step:.1f}–{(i + 1) * step:.1f}"
+              for i in range(bins)]
+    every = max(1, math.ceil((max(map(label_width, labels)) + 6) / bar_w))
     for index, count in enumerate(counts):
         x = left + index * bar_w
         h = plot_h * count / highest
-        low = index * step
-        label = fmt(low) if integral else f"{low:.1f}–{low + step:.1f}"
+        label = labels[index]
         parts.append(f'<rect x="{x + 1:.1f}" y="{top_margin + plot_h - h:.1f}" '
                      f'width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" fill="#4a7ab5">'
-                     f'<title>{html.escape(label)} points: {count} students</title></rect>')
-        if bins <= 25 or index % 2 == 0:
+                     f'<title>{html_text(label)} points: {count} students</title></rect>')
+        if index % every == 0:
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{top_margin + plot_h + 14}" '
-                         f'font-size="11" text-anchor="middle">{html.escape(label)}</text>')
+                         f'font-size="{LABEL_FONT}" text-anchor="middle">{html_text(label)}'
+                         '</text>')
     parts += [f'<line x1="{left}" x2="{left + plot_w}" y1="{top_margin + plot_h}" '
               f'y2="{top_margin + plot_h}" stroke="#333"/>',
               f'<text x="{left + plot_w / 2}" y="{height - 8}" text-anchor="middle" '
@@ -87,8 +105,8 @@ class Raw(str):
 
 
 def _table(caption, header, rows) -> str:
-    out = [f"<table><caption>{html.escape(caption)}</caption><tr>"
-           + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>"]
+    out = [f"<table><caption>{html_text(caption)}</caption><tr>"
+           + "".join(f"<th>{html_text(str(h))}</th>" for h in header) + "</tr>"]
     for row in rows:
         cells = []
         for value in row:
@@ -98,7 +116,7 @@ def _table(caption, header, rows) -> str:
                 css = ' class="text"'               # long student text may wrap anywhere
             else:
                 css = ' class="text short"'
-            shown = value if isinstance(value, Raw) else html.escape(str(value))
+            shown = value if isinstance(value, Raw) else html_text(str(value))
             cells.append(f"<td{css}>{shown}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")
@@ -118,28 +136,35 @@ def who(label: str, subs) -> Raw:
     """``label`` that opens on the sorted names of ``subs``."""
     if not subs:
         return Raw("")
-    names = ", ".join(html.escape(_label(s)) for s in _by_name(subs))
-    return Raw(f"<details><summary>{html.escape(label)}</summary>{names}</details>")
+    names = ", ".join(html_text(_label(s)) for s in _by_name(subs))
+    return Raw(f"<details><summary>{html_text(label)}</summary>{names}</details>")
 
 
 def render(store: Store, warning: str = "") -> str:
     """The report page; ``warning`` (e.g. grading without a sandbox) becomes its first line."""
     subs = _by_name(store.students.values())
-    scores = [s.final_points for s in subs]
+    counted = [s for s in subs if not _not_counted(s)]
+    scores = [s.final_points for s in counted]
     executed = [s for s in subs if s.key is not None]
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<title>Class report: {html.escape(store.lab)}</title><style>{CSS}</style>"
+             f"<title>Class report: {html_text(store.lab)}</title><style>{CSS}</style>"
              "</head><body>"]
     if warning:
-        parts.append(f"<p class='warning'><strong>{html.escape(warning)}</strong></p>")
-    parts.append(f"<h1>Class report: {html.escape(store.lab)}</h1>")
+        parts.append(f"<p class='warning'><strong>{html_text(warning)}</strong></p>")
+    parts.append(f"<h1>Class report: {html_text(store.lab)}</h1>")
+    left_out = collections.Counter(status.value for s in subs for status in _not_counted(s))
+    parts.append(f"<p>{len(subs)} students, {len(executed)} notebooks executed.</p>")
     if scores:
-        parts.append(f"<p>{len(subs)} students, {len(executed)} notebooks executed. Median "
+        parts.append(f"<p>Of the {len(counted)} students who handed in an attempt: median "
                      f"{fmt(statistics.median(scores))}, mean {statistics.mean(scores):.2f}, "
-                     f"best {fmt(max(scores))} of {fmt(store.max_points)} points.</p>")
+                     f"best {fmt(max(scores))} of {fmt(store.max_points)} points"
+                     + (" (" + ", ".join(f"{n} {status}" for status, n in
+                                         sorted(left_out.items())) + ": not counted)"
+                        if left_out else "") + ".</p>")
     else:
-        parts.append("<p>No submissions.</p>")
-    parts.append(histogram_svg(scores, store.max_points))
+        parts.append("<p>No submissions with an attempt.</p>")
+    parts.append(histogram_svg(scores, store.max_points, what="students who handed in an "
+                                                               "attempt"))
     statuses = collections.defaultdict(list)
     for sub in subs:
         for note in sub.statuses or [None]:
@@ -159,6 +184,11 @@ def render(store: Store, warning: str = "") -> str:
     return "\n".join(parts)
 
 
+def _not_counted(sub) -> list[Status]:
+    """The statuses that leave a row out of the mean, median and histogram: nothing to grade."""
+    return [n.status for n in sub.statuses if n.status in NOT_COUNTED]
+
+
 def _overridden(sub) -> bool:
     return any(c["what"] != "penalty" or c["target"] != "late" for c in sub.adjustments)
 
@@ -169,8 +199,8 @@ def _lms_tables(store: Store, subs) -> list[str]:
     if late or store.late_penalty or store.deadline:
         rule = store.late_penalty or "none"
         parts.append(f"<div><p>Late: {len(late)} submissions (deadline "
-                     f"{html.escape(store.deadline or 'not given')}, penalty rule "
-                     f"<code>{html.escape(rule)}</code>).</p>{who('who', late)}</div>")
+                     f"{html_text(store.deadline or 'not given')}, penalty rule "
+                     f"<code>{html_text(rule)}</code>).</p>{who('who', late)}</div>")
     changes = [(s, c) for s in subs for c in s.adjustments
                if c["what"] != "penalty" or c["target"] != "late"]
     if changes:

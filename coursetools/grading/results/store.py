@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 from coursetools.grading.results import outdir
-from coursetools.grading.records import Status, StatusNote, Submission, TestResult
+from coursetools.grading.records import (LmsIdentity, Status, StatusNote, Submission,
+                                         TestResult)
 
 FORMAT = 1
 
@@ -36,9 +37,10 @@ class Store:
     roster: dict | None = None        # roster.Roster.to_dict() of --roster
     deadline: str = ""                # --deadline
     late_penalty: str = ""            # --late-penalty, canonical (late.Rule.text)
-    assignment: str = ""              # the lab's column in the LMS gradebook
+    assignment: str = ""              # the lab's column in the LMS gradebook (--assignment)
+    points_possible: float | None = None   # the assignment's points in the LMS (--points-possible)
 
-    LMS_SETTINGS = ("roster", "deadline", "late_penalty", "assignment")
+    LMS_SETTINGS = ("roster", "deadline", "late_penalty", "assignment", "points_possible")
 
     @property
     def max_points(self) -> float:
@@ -68,6 +70,7 @@ def _sub_to_dict(sub: Submission) -> dict:
     # The grading notebook's name is the run's business; kept is only whether it was executed,
     # so that the same results (one run or merged shards) are the same file.
     data["key"] = "executed" if sub.key is not None else None
+    data["lms"] = sub.lms.to_dict() if sub.lms else {}
     return data
 
 
@@ -75,6 +78,7 @@ def _sub_from_dict(data: dict) -> Submission:
     data = dict(data)
     data["statuses"] = [StatusNote(Status[name], detail) for name, detail in data["statuses"]]
     data["tests"] = [TestResult(**t) for t in data["tests"]]
+    data["lms"] = LmsIdentity.from_dict(data.get("lms"))
     return Submission(**data)
 
 

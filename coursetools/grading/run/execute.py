@@ -82,8 +82,11 @@ def _run_one(job: _Job, name: str, path: Path, cells: int) -> list[str]:
 
 
 class _Progress:
-    def __init__(self, total: int, show: bool):
+    """``title [####....] done/total notebooks (what they are), seconds`` on stderr."""
+
+    def __init__(self, total: int, show: bool, title: str = "grading", what: str = ""):
         self.total, self.done, self.show = total, 0, show
+        self.title, self.what = title, f" ({what})" if what else ""
         self.started = time.monotonic()
 
     def step(self, final: bool = False) -> None:
@@ -91,16 +94,21 @@ class _Progress:
             return
         width = 30
         filled = int(width * self.done / self.total) if self.total else width
-        sys.stderr.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {self.done}/"
-                         f"{self.total} notebooks, {time.monotonic() - self.started:.0f} s"
+        sys.stderr.write(f"\r{self.title} [{'#' * filled}{'.' * (width - filled)}] {self.done}/"
+                         f"{self.total} notebooks{self.what}, "
+                         f"{time.monotonic() - self.started:.0f} s"
                          + ("\n" if final else ""))
         sys.stderr.flush()
 
 
 def run(workdir: Path, notebooks: dict[str, Path], cells_per_notebook: dict[str, int], *,
         jobs: int, budgets: Budgets, sandboxed: bool = True,
-        progress: bool = True) -> dict[str, list[CellResult]]:
-    """Execute each notebook (name -> path); returns the results per notebook name."""
+        progress: bool = True, title: str = "grading",
+        what: str = "") -> dict[str, list[CellResult]]:
+    """Execute each notebook (name -> path); returns the results per notebook name.
+
+    The progress line counts notebooks; ``title`` and ``what`` say which (a class's main run is
+    its submissions and the reference, a second round its method variants)."""
     workdir = Path(workdir)
     ini = workdir / "pytest.ini"
     ini.write_text("[pytest]\naddopts =\n", encoding="utf-8")
@@ -117,7 +125,7 @@ def run(workdir: Path, notebooks: dict[str, Path], cells_per_notebook: dict[str,
     # The longest notebooks first, so that no core waits for one at the end.
     names = sorted(notebooks, key=lambda n: (-cells_per_notebook[n], n))
     results: dict[str, list[CellResult]] = {}
-    shown = _Progress(len(names), progress)
+    shown = _Progress(len(names), progress, title, what)
     with _environment(env):
         if jobs <= 1 or len(names) <= 1:
             for name in names:

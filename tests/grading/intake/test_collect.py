@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from coursetools.grading.intake import collect
-from coursetools.grading.records import Status
+from coursetools.grading.records import LmsIdentity, Scheme, Status
 from tests.conftest import FILES
 
 FILES = FILES / "lms"
@@ -63,7 +63,7 @@ def rows(source) -> dict:
 def test_canvas_names_give_user_id_late_flag_and_original_name(name, student, late, original):
     claim = collect.identify(collect.File(collect.PurePosixPath(name)))
     assert (claim.key, claim.late, claim.original, claim.scheme) == (student, late, original,
-                                                                     "canvas")
+                                                                     Scheme.CANVAS)
     assert claim.prefix == name[: -len(original) - 1]
 
 
@@ -77,7 +77,7 @@ def test_canvas_anonymous_text_entry_and_resubmission_suffix():
         collect.PurePosixPath("LATE_anon_k3Zx9_78904_lab1.ipynb")))
     assert (anonymous.key, anonymous.late) == ("anon_k3Zx9", True)
     text = collect.identify(collect.File(collect.PurePosixPath("ngann_67890_text.html")))
-    assert (text.key, text.scheme) == ("67890", "canvas-text")
+    assert (text.key, text.scheme) == ("67890", Scheme.CANVAS_TEXT)
     again = collect.identify(collect.File(collect.PurePosixPath("bob_12345_67999_lab1-2.ipynb")))
     assert again.attempt == 2
 
@@ -95,8 +95,7 @@ def test_canvas_download_latest_attempt_counts_and_others_are_listed(tmp_path):
     assert found["45678"].status_text == "not a notebook file (lab1.py)"
     assert found["67890"].status_text.startswith("not a notebook file (a text entry")
     assert all(s.submitted == "" for s in found.values())      # a Canvas zip holds download times
-    assert found["12345"].lms == {"scheme": "canvas", "user": "12345",
-                                  "prefix": "smithbob_12345_78955"}
+    assert found["12345"].lms == LmsIdentity(Scheme.CANVAS, "12345", "smithbob_12345_78955")
 
 
 def test_later_canvas_file_id_wins_without_a_suffix(tmp_path):
@@ -110,7 +109,7 @@ def test_moodle_folders_and_flat_names(tmp_path, name):
     found = rows(make_zip(tmp_path / "m.zip", [p for p, _ in layout(name)]))
     eve = found["1234567"]
     assert eve.name == "Eve Müller" and eve.raw == NOTEBOOK
-    assert eve.lms["prefix"] == "Eve Müller_1234567"
+    assert eve.lms.prefix == "Eve Müller_1234567"
     assert eve.submitted == "2026-03-02T09:15:00"                 # the zip member's time
     assert found["1234568"].name == "Bob Smith"
     if name == "moodle_download.txt":
@@ -146,7 +145,7 @@ def test_gradescope_export_is_read_with_its_metadata(tmp_path):
     bob, ann = found["S1001"], found["S1004"]
     assert "A group submission, also for: Ann Ng." in bob.notes and bob.raw == NOTEBOOK
     # Ann's row: the group's file, graded once (with Bob's), her own name.
-    assert (ann.name, ann.source, ann.raw, ann.lms["group_of"]) == (
+    assert (ann.name, ann.source, ann.raw, ann.lms.group_of) == (
         "Ann Ng", bob.source, None, "S1001")
     assert collected.warnings == []
 
@@ -194,7 +193,7 @@ def test_blackboard_download_reads_receipts_attempts_and_times(tmp_path):
     assert sorted(found) == ["ang", "b_smith", "emueller"]     # a username with an underscore
     eve = found["emueller"]
     assert (eve.name, eve.raw, eve.submitted) == ("Eve Müller", NOTEBOOK, "2026-03-01T21:48:05")
-    assert eve.other_files == [] and eve.lms["scheme"] == "blackboard"
+    assert eve.other_files == [] and eve.lms.scheme is Scheme.BLACKBOARD
     bob = found["b_smith"]                                       # the later attempt counts
     assert bob.source == "Lab 1_b_smith_attempt_2026-03-02-09-30-00_lab1.ipynb"
     assert bob.other_files == ["Lab 1_b_smith_attempt_2026-03-01-10-00-00_lab1.ipynb"]
@@ -221,8 +220,8 @@ def test_brightspace_time_after_midnight_and_names_matched_on_a_roster(tmp_path)
     claim = collect.identify(collect.File(collect.PurePosixPath(
         "84512-304 - Ann Ng - Mar 2, 2026 1205 AM/lab1.ipynb")))
     assert (claim.key, claim.submitted) == ("Ann Ng", "2026-03-02T00:05:00")
-    from coursetools.grading.lms import roster
-    class_list = roster.load(FILES / "brightspace_roster.csv")
+    from coursetools.grading.lms import registry, roster
+    class_list = registry.load_roster(FILES / "brightspace_roster.csv")
     collected = collect.collect(make_zip(tmp_path / "d2l.zip", layout("brightspace_download.txt")),
                                 roster.resolver(class_list))
     assert sorted(s.student for s in collected.submissions) == ["S1001", "S1003", "S1004"]
@@ -233,7 +232,7 @@ def test_names_that_only_look_like_an_lms_stay_plain():
     for name in ["notes_attempt_2026-03-01_lab1.ipynb", "1-2 - Eve - Smarch 1, 2026 948 PM/x.ipynb",
                  "1-2 - Eve - Mar 1, 2026 948 PM"]:
         claim = collect.identify(collect.File(collect.PurePosixPath(name)))
-        assert claim.scheme in ("file", "folder"), (name, claim)
+        assert claim.scheme in (Scheme.FILE, Scheme.FOLDER), (name, claim)
 
 
 @pytest.mark.parametrize("name", ["blackboard_download.txt", "brightspace_download.txt"])

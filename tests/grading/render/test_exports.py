@@ -11,11 +11,13 @@ import io
 import zipfile
 from pathlib import Path
 
-from coursetools.grading.lms import roster
+import pytest
+
+from coursetools.grading.lms import registry
 from coursetools.grading.render import exports
 from coursetools.grading.results import final, store as storemod
 from coursetools.grading.results.overrides import Override
-from coursetools.grading.records import Status, Submission
+from coursetools.grading.records import LmsIdentity, Scheme, Status, Submission
 from tests.conftest import FILES
 
 FILES = FILES / "lms"
@@ -29,7 +31,7 @@ def canvas_class() -> storemod.Store:
 
 def roster_class(name: str) -> storemod.Store:
     """A 20-point lab 1 with every student of the roster ``files/lms/<name>`` handed in (0 points)."""
-    class_list = roster.load(FILES / name)
+    class_list = registry.load_roster(FILES / name)
     results = storemod.Store(lab="lab1_scalar", tests=[storemod.TestInfo("t", 20, False)],
                              roster=class_list.to_dict())
     for student in class_list.students:
@@ -43,7 +45,7 @@ def table(text: str) -> list[list[str]]:
 
 
 def test_canvas_csv_columns_points_possible_and_values():
-    text, warnings = exports.canvas_csv(canvas_class())
+    text, warnings = exports.export(canvas_class(), "canvas")
     rows = table(text)
     # Canvas reads the student columns by position; the last one must be Section.
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
@@ -67,7 +69,7 @@ def test_canvas_csv_without_roster_uses_the_ids_in_the_file_names():
         sub.roster, sub.statuses = {}, [s for s in sub.statuses
                                         if s.status is not Status.NOT_ON_ROSTER]
     results.assignment = "Lab 1 (4521)"
-    rows = table(exports.canvas_csv(results)[0])
+    rows = table(exports.export(results, "canvas")[0])
     assert rows[0][-1] == "Lab 1 (4521)"
     assert ["zedzoe", "99887", "", "", "", "20"] in rows
     assert ["ngann", "67890", "", "", "", "0"] in rows              # a text entry: 0 points
@@ -77,23 +79,24 @@ def test_moodle_csv_from_a_moodle_roster():
     results = roster_class("moodle_participants.csv")
     results.students["S1003"].final = 17.5
     results.students["ann.ng@example.edu"].flag(Status.MISSING)
-    text, warnings = exports.moodle_csv(results)
+    text, warnings = exports.export(results, "moodle")
     assert table(text) == [
         ["First name", "Last name", "ID number", "Email address", "lab1_scalar"],
         ["Ann", "Ng", "", "ann.ng@example.edu", ""],
         ["Bob", "Smith", "S1001", "bob.smith@example.edu", "0"],
         ["Eve", "Müller", "S1003", "eve.mueller@example.edu", "17.5"]]
-    assert warnings == []
+    assert warnings == ["moodle.csv: points out of the lab's 20; if the assignment is worth "
+                        "another number of points in Moodle, pass --points-possible"]
     assert exports.lms_of(results) == ["moodle"]
 
 
 def test_moodle_csv_without_roster_warns_that_moodle_cannot_match():
     results = storemod.Store(lab="lab1_scalar", tests=[])
     results.students["1234567"] = Submission(student="1234567", name="Eve Müller",
-                                             lms={"scheme": "moodle", "user": "1234567",
-                                                  "prefix": "Eve Müller_1234567"})
+                                             lms=LmsIdentity(Scheme.MOODLE, "1234567",
+                                                                 "Eve Müller_1234567"))
     results.students["1234567"].name = "=HYPERLINK(x) Müller"
-    text, warnings = exports.moodle_csv(results)
+    text, warnings = exports.export(results, "moodle")
     assert table(text)[1] == ["'=HYPERLINK(x)", "Müller", "", "", "0"]  # never a formula
     assert "neither an e-mail address nor an ID number" in warnings[0]
 
@@ -101,7 +104,7 @@ def test_moodle_csv_without_roster_warns_that_moodle_cannot_match():
 def test_canvas_feedback_zip_names_match_canvas_upload():
     results = canvas_class()
     pages = {s: f"<p>{s}</p>" for s in results.students}
-    archive = zipfile.ZipFile(io.BytesIO(exports.feedback_zip(results, pages, "canvas")))
+    archive = zipfile.ZipFile(io.BytesIO(exports.render(results, pages)[0]["feedback-canvas.zip"]))
     names = sorted(archive.namelist())
     assert names == ["leedave_LATE_23456_78902_feedback.html",
                      "müllereve_34567_78903_feedback.html", "parkgina_45678_78904_feedback.html",
@@ -116,11 +119,11 @@ def test_canvas_feedback_zip_names_match_canvas_upload():
 
 def test_moodle_feedback_zip_layout():
     results = storemod.Store(lab="lab1_scalar", tests=[])
-    results.students["S1003"] = Submission(student="S1003", lms={
-        "scheme": "moodle", "user": "1234567", "prefix": "Eve Müller_1234567"})
+    results.students["S1003"] = Submission(student="S1003", lms=LmsIdentity(
+        Scheme.MOODLE, "1234567", "Eve Müller_1234567"))
     results.students["S1009"] = Submission(student="S1009")            # missing: no folder
-    archive = zipfile.ZipFile(io.BytesIO(exports.feedback_zip(
-        results, {"S1003": "<p>eve</p>", "S1009": "<p>x</p>"}, "moodle")))
+    archive = zipfile.ZipFile(io.BytesIO(exports.render(
+        results, {"S1003": "<p>eve</p>", "S1009": "<p>x</p>"})[0]["feedback-moodle.zip"]))
     assert archive.namelist() == [
         "Eve Müller_1234567_assignfeedback_file_/feedback-lab1_scalar.html"]
 
@@ -140,7 +143,7 @@ def test_brightspace_csv_from_its_grade_export():
     results.students["S1003"].final = 17.5
     results.students["S1005"].flag(Status.MISSING)
     results.students["stranger"] = Submission(student="stranger", source="y.ipynb")
-    text, warnings = exports.brightspace_csv(results)
+    text, warnings = exports.export(results, "brightspace")
     assert table(text) == [
         ["OrgDefinedId", "Username",
          "Lab 1: scalar Points Grade <Numeric MaxPoints:20 Category:Labs>", "End-of-Line Indicator"],
@@ -151,5 +154,35 @@ def test_brightspace_csv_from_its_grade_export():
     assert warnings == ["brightspace.csv leaves out 1 row(s) without Brightspace's ids (grade "
                         "with --roster and Brightspace's grade export): stranger"]
     assert exports.lms_of(results) == ["brightspace"]
-    results.roster = None
-    assert table(exports.brightspace_csv(results)[0])[0][2] == "lab1_scalar Points Grade"
+    results.roster = None                   # no grade item known: stop, ask for --assignment
+    with pytest.raises(exports.ExportError, match="Pass --assignment .* e.g. 'Lab 4 Points Grade"):
+        exports.export(results, "brightspace")
+    results.assignment = "Lab 1"
+    assert table(exports.export(results, "brightspace")[0])[0][2] == "Lab 1 Points Grade"
+
+
+def test_points_are_scaled_to_the_assignments_points_possible():
+    """The issue's class: lab 4 is worth 31 raw points, its Canvas assignment 10."""
+    results = storemod.Store(lab="lab4_xor", tests=[storemod.TestInfo("a", 30, False),
+                                                    storemod.TestInfo("b", 1, False)],
+                             assignment="Lab 4: XOR layers (8812)", points_possible=10)
+    for user, points in (("1", 31), ("2", 15.5), ("3", 0)):
+        results.students[user] = Submission(student=user, name=f"S{user}", source="x.ipynb",
+                                            lms=LmsIdentity(Scheme.CANVAS, user, f"s_{user}_9"))
+        results.students[user].final = points
+    rows = table(exports.export(results, "canvas")[0])
+    assert rows[0][5] == "Lab 4: XOR layers (8812)" and rows[1][5] == "10"
+    assert {row[1]: row[5] for row in rows[2:]} == {"1": "10", "2": "5", "3": "0"}
+    results.points_possible = None                          # unknown: raw points, and a warning
+    text, warnings = exports.export(results, "canvas")
+    assert table(text)[1][5] == "31" and {r[1]: r[5] for r in table(text)[2:]}["1"] == "31"
+    assert "pass --points-possible" in warnings[-1]
+
+
+def test_a_brightspace_class_without_its_roster_gets_no_import_and_a_warning():
+    results = storemod.Store(lab="lab1_scalar", tests=[storemod.TestInfo("t", 20, False)])
+    results.students["Ann Ng"] = Submission(student="Ann Ng", source="x.ipynb", lms=LmsIdentity(
+        Scheme.BRIGHTSPACE, prefix="84512-304 - Ann Ng - Mar 2, 2026 1205 AM"))
+    outputs, warnings = exports.render(results, {"Ann Ng": "<p>page</p>"})
+    assert outputs == {} and warnings == ["no brightspace.csv: Brightspace's import needs the ids "
+                                          "of its own roster export (grade with --roster)"]

@@ -105,3 +105,40 @@ def page_width(page: str, width: int, folder: Path) -> int:
 
 def test_the_crowded_report_fits_1300_px_with_every_list_open(tmp_path):
     assert page_width(crowded_report(), 1300, tmp_path) <= 1300
+
+
+def test_mean_and_median_count_only_students_who_handed_in_an_attempt():
+    results = storemod.from_json((FILES / "canvas_results.json").read_text(encoding="utf-8"))
+    results.students["34567"].flag(records.Status.NOT_ATTEMPTED)
+    final.apply(results, [])
+    counted = [s.final_points for s in results.students.values() if not any(
+        n.status in (records.Status.MISSING, records.Status.NOT_ATTEMPTED) for n in s.statuses)]
+    assert len(counted) == len(results.students) - 2
+    page = report.render(results)
+    assert (f"Of the {len(counted)} students who handed in an attempt: median "
+            f"{records.fmt(sorted(counted)[len(counted) // 2])}, mean "
+            f"{sum(counted) / len(counted):.2f}") in page
+    assert "(1 missing, 1 not attempted: not counted)" in page
+    assert f"Score distribution ({len(counted)} students who handed in an attempt)" in page
+
+
+def tick_labels(svg: str) -> list[tuple[float, float]]:
+    """The x extent of each tick label under the histogram's bars (estimated as the page would)."""
+    spans = []
+    for x, text in re.findall(r'<text x="([\d.]+)" y="\d+" font-size="11" '
+                              r'text-anchor="middle">([^<]+)</text>', svg):
+        width = report.label_width(text)
+        spans.append((float(x) - width / 2, float(x) + width / 2))
+    return spans
+
+
+@pytest.mark.parametrize("scores, max_points", [
+    ([0, 3, 12, 20, 20], 20),                          # one bar per point
+    ([0, 7, 31, 31], 31),                              # lab 4's 31 points
+    ([0, 10.8, 12.6, 19.95], 20),                      # penalties: bins with ranges
+    ([0, 25.5, 50], 50),
+])
+def test_histogram_tick_labels_never_overlap(scores, max_points):
+    spans = tick_labels(report.histogram_svg(scores, max_points))
+    assert len(spans) >= 4 and spans[0][0] >= 0
+    assert all(left[1] < right[0] for left, right in zip(spans, spans[1:])), spans

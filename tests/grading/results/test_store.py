@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from coursetools.grading.results import store as storemod
-from coursetools.grading.records import Status, Submission
+from coursetools.grading.records import LmsIdentity, Scheme, Status, Submission
 
 
 def fresh() -> storemod.Store:
@@ -30,7 +30,7 @@ def test_settings_and_lms_fields_survive_json_and_merge():
     results.roster = {"format": "plain", "students": [], "assignments": [], "notes": []}
     results.late_penalty, results.deadline = "10%/day,max=50%", "2026-03-01T23:59"
     results.update([Submission(student="1", late=True, submitted="2026-03-02T10:00:00",
-                               lms={"scheme": "canvas", "user": "1", "prefix": "a_1_2"},
+                               lms=LmsIdentity(Scheme.CANVAS, "1", "a_1_2"),
                                roster={"ID": "1"}, penalty=2.0, final=8.0,
                                adjustments=[{"what": "total", "target": "total", "before": 10,
                                              "after": 8, "reason": "r"}])], run=1)
