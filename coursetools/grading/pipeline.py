@@ -38,6 +38,7 @@ from coursetools.kernel import checks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = "reference"
+MIN_VARIANT_SECONDS = 5.0   # less left of a submission's budget: no second round
 UNSAFE_WARNING = ("UNSAFE: these submissions were graded WITHOUT a sandbox (--unsafe-no-sandbox); "
                   "a submission could have read the tests or changed other results.")
 
@@ -189,8 +190,9 @@ def _seed(options: Options, lab: instructor.Lab) -> tuple[str, str]:
     return lab.digest[:16], "instructor notebook hash (no seed in its metadata)"
 
 
-def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
-    """The results of every grading notebook; and whether the reference was run or cached."""
+def _execute(options, lab, prepared, seed, work) -> tuple[dict, str, dict]:
+    """The results of every grading notebook; whether the reference was run or cached; and
+    the wall clock each notebook took (what is left of a submission's budget is its variants')."""
     notebooks, sizes = {}, {}
     (work / "notebooks").mkdir()
     cached = cache.load_reference(cache.reference_key(lab.digest, seed))
@@ -201,8 +203,14 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
         path = work / "notebooks" / f"{key}.ipynb"
         build.write(nb, path)
         notebooks[key], sizes[key] = path, len(nb.cells)
-    run = lambda names, n=None: _run(  # noqa: E731
-        options, work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, n)
+    spent: dict[str, float] = {}
+
+    def run(names, n=None):
+        sessions = {k: execute.Session({k: notebooks[k]}, {k: sizes[k]}) for k in names}
+        done = _run(options, work, sessions, n)
+        spent.update({k: spent.get(k, 0.0) + done[k].seconds for k in names})
+        return {k: done[k].results.get(k, []) for k in names}
+
     results = run(list(notebooks)) if notebooks else {}
     # A notebook whose setup did not run (a kernel that did not start on an overloaded
     # machine) is the grader's problem, not the student's: run it once more, alone.
@@ -213,14 +221,16 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
         results.update(run(again, 1))
     if cached is not None:
         results[REFERENCE] = cached
-    return results, "cached" if cached is not None else "executed"
+    return results, "cached" if cached is not None else "executed", spent
 
 
-def _run(options, work, notebooks: dict, sizes: dict, jobs: int | None = None) -> dict:
-    """Execute ``notebooks`` (name -> path) as ``options`` say: sandbox, budgets, ``--jobs``."""
+def _run(options, work, sessions: dict, jobs: int | None = None) -> dict:
+    """Execute ``sessions`` (name -> execute.Session) as ``options`` say: sandbox, budgets,
+    ``--jobs``."""
     jobs = jobs or max(1, int(options.jobs or os.cpu_count() or 1))
-    return execute.run(work, notebooks, sizes, jobs=jobs, budgets=options.budgets,
-                       sandboxed=not options.unsafe_no_sandbox, progress=options.progress)
+    return execute.run_sessions(work, sessions, jobs=jobs, budgets=options.budgets,
+                                sandboxed=not options.unsafe_no_sandbox,
+                                progress=options.progress)
 
 
 def _score_all(lab, subs, results, warnings) -> dict:
@@ -238,28 +248,40 @@ def _score_all(lab, subs, results, warnings) -> dict:
     return refs
 
 
-def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings) -> None:
+def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings,
+                     spent: dict[str, float]) -> None:
     """Second round, for students whose tests of one class fail together: each candidate
     test's method variant in a notebook (and sandboxed kernel) of its own; then one mistake
-    is charged once (``score.charge_once``)."""
-    notebooks, sizes, owners = {}, {}, {}
+    is charged once (``score.charge_once``). A student's variants run in one session within
+    what is left of the submission's notebook budget after its main run: however many there
+    are, one submission never takes more wall clock than that budget."""
+    sessions, owners = {}, {}
     (work / "variants").mkdir()
     for sub in subs:
         if sub.key is None or sub.key not in prepared or not sub.tests or any(
                 set(t.codes) & score.NO_SECOND_ROUND for t in sub.tests):
             continue   # code that hung, flooded, crashed or forged results gets no second round
+        left = options.budgets.notebook_seconds - spent.get(sub.key, 0.0)
+        notebooks, sizes = {}, {}
         for test in score.variant_candidates(lab, sub.tests):
-            key = f"{sub.key}-v{len(notebooks):05d}"
+            key = f"{sub.key}-v{len(owners):05d}"
             nb = build.variant_notebook(lab, prepared[sub.key], test, seed=seed)
             notebooks[key] = work / "variants" / f"{key}.ipynb"
             build.write(nb, notebooks[key])
             sizes[key], owners[key] = len(nb.cells), (sub, test)
-    if not notebooks:
+        if notebooks and left >= MIN_VARIANT_SECONDS:
+            sessions[sub.key] = execute.Session(notebooks, sizes, seconds=left)
+        elif notebooks:
+            sub.notes.append("The second look at your class's methods was skipped: your "
+                             "notebook used up its time budget in the first run.")
+    if not sessions:
         return
-    results = _run(options, work, notebooks, sizes)
+    done = _run(options, work, sessions)
+    results = {k: v for session in done.values() for k, v in session.results.items()}
     per_student: dict[str, tuple[Submission, dict]] = {}
     for key, (sub, test) in owners.items():
-        per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
+        if sub.key in sessions:
+            per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
     for sub, variant_results in per_student.values():
         variants = _isolated(sub, "score", warnings, score.score_variants, lab, refs,
                              variant_results)
@@ -308,9 +330,9 @@ def grade(options: Options) -> Outcome:
                 sub.key = f"s{number:05d}"
                 prepared[sub.key] = codes
             sub.raw = None
-        results, reference_run = _execute(options, lab, prepared, seed, work)
+        results, reference_run, spent = _execute(options, lab, prepared, seed, work)
         refs = _score_all(lab, subs, results, warnings)
-        _method_variants(options, lab, subs, prepared, seed, work, refs, warnings)
+        _method_variants(options, lab, subs, prepared, seed, work, refs, warnings, spent)
         key = cache.reference_key(lab.digest, seed)
         if reference_run == "executed":   # it passed its own tests: worth keeping
             cache.save_reference(key, results[REFERENCE])

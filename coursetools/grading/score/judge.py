@@ -33,12 +33,14 @@ from coursetools.kernel import checks
 GRADER_MISTAKES = {
     "timeout": "ran longer than the time limit",
     "output_too_large": "printed more output than the grader reads",
+    "disk": "wrote more to disk than the grader allows",
     "crash": "the kernel crashed (or the code exited)",
     "tampering": "results that the official tests did not produce",
     "no_result": "the test produced no result",
 }
 FAILURE_CODES = {Failure.TIMEOUT: "timeout", Failure.NOTEBOOK_TIME: "timeout",
-                 Failure.OUTPUT: "output_too_large", Failure.KERNEL_DIED: "crash",
+                 Failure.OUTPUT: "output_too_large", Failure.DISK: "disk",
+                 Failure.KERNEL_DIED: "crash",
                  Failure.NOT_RUN: "crash", Failure.GRADER: "no_result"}
 MAX_DETAIL_CHARS = 600
 NO_SECOND_ROUND = set(GRADER_MISTAKES)   # what the grader saw go wrong: no method variants
