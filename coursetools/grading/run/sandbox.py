@@ -99,6 +99,7 @@ class ProcessGroup:
         if root is None:
             return None
         path = root / "coursetools" / name
+        cls._prune(root / "coursetools")
         try:
             if root.name != "pids":   # cgroup v2: the parent must hand the controller down
                 (root / "coursetools").mkdir(exist_ok=True)
@@ -109,6 +110,18 @@ class ProcessGroup:
         except OSError:
             return None
         return cls(path)
+
+    @staticmethod
+    def _prune(parent: Path, age: float = 600.0) -> None:
+        """Remove groups left empty by kernels whose clean-up never ran (a lost worker): an
+        empty group older than ``age`` seconds belongs to no running kernel."""
+        for group in parent.glob("*/pids.max"):
+            try:
+                if time.time() - group.parent.stat().st_mtime > age and \
+                        (group.parent / "pids.current").read_text().strip() == "0":
+                    group.parent.rmdir()
+            except OSError:
+                pass
 
     def join(self) -> None:
         (self.path / "cgroup.procs").write_text(str(os.getpid()))
