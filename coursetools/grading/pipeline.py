@@ -239,7 +239,13 @@ def _score_all(lab, subs, results, warnings) -> dict:
     except score.ReferenceFailure as error:
         raise GradingError(f"grading stopped: {error}") from None
     for sub in subs:
-        if sub.key is not None and sub.key in results:
+        if sub.key is not None and sub.key in results and not results[sub.key]:
+            # Its worker process was lost twice (what its kernels made nbval hold, say): an
+            # overrun of this submission, never the class's, and no sign of tampering.
+            sub.flag(Status.KERNEL_DIED, "(the process running it was lost)")
+            sub.tests = score.unexecuted(lab, refs, "crash")
+            warnings.append(f"{sub.student}: the process running this notebook was lost twice")
+        elif sub.key is not None and sub.key in results:
             sub.tests = _isolated(sub, "score", warnings, score.score, lab, refs,
                                   results[sub.key]) or score.unexecuted(lab, refs, "no_result")
             score.runtime_statuses(sub, results[sub.key])

@@ -111,3 +111,21 @@ def test_method_variants_share_what_the_main_run_left_of_the_submissions_budget(
         assert session.seconds == 45 - spent and len(session.notebooks) == len(candidates)
     else:                # less than MIN_VARIANT_SECONDS left: no second round, and it says so
         assert seen == {} and any("time budget" in note for note in sub.notes)
+
+
+def test_a_notebook_whose_worker_was_lost_is_that_students_crash_not_tampering():
+    from coursetools.grading.lab import build
+    from tests import grading_inprocess
+    the_lab = grading_inprocess.lab(subs.LAB)
+    reference = grading_inprocess.execute(
+        build.grading_notebook(the_lab, the_lab.definitions, seed="tests", variants=True))
+    lost, fine = Submission(student="lost"), Submission(student="fine")
+    lost.key, fine.key = "s00001", "s00002"
+    warnings = []
+    pipeline._score_all(the_lab, [lost, fine],
+                        {pipeline.REFERENCE: reference, "s00001": [], "s00002": reference},
+                        warnings)
+    assert [s.status for s in lost.statuses] == [Status.KERNEL_DIED]
+    assert all(t.codes == ["crash"] and t.earned == 0 for t in lost.tests)
+    assert fine.statuses == [] and all(t.passed for t in fine.tests)
+    assert warnings and "lost" in warnings[0]
