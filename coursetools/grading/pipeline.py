@@ -38,6 +38,7 @@ from coursetools.kernel import checks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = "reference"
+MIN_VARIANT_SECONDS = 5.0   # less left of a submission's budget: no second round
 UNSAFE_WARNING = ("UNSAFE: these submissions were graded WITHOUT a sandbox (--unsafe-no-sandbox); "
                   "a submission could have read the tests or changed other results.")
 
@@ -181,8 +182,9 @@ def _seed(options: Options, lab: instructor.Lab) -> tuple[str, str]:
     return lab.digest[:16], "instructor notebook hash (no seed in its metadata)"
 
 
-def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
-    """The results of every grading notebook; and whether the reference was run or cached."""
+def _execute(options, lab, prepared, seed, work) -> tuple[dict, str, dict]:
+    """The results of every grading notebook; whether the reference was run or cached; and
+    the wall clock each notebook took (what is left of a submission's budget is its variants')."""
     notebooks, sizes = {}, {}
     (work / "notebooks").mkdir()
     cached = cache.load_reference(cache.reference_key(lab.digest, seed))
@@ -193,9 +195,14 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
         path = work / "notebooks" / f"{key}.ipynb"
         build.write(nb, path)
         notebooks[key], sizes[key] = path, len(nb.cells)
-    run = lambda names, n=None, title="grading": _run(  # noqa: E731
-        options, work, {k: notebooks[k] for k in names}, {k: sizes[k] for k in names}, n,
-        title, _what(names))
+    spent: dict[str, float] = {}
+
+    def run(names, n=None, title="grading"):
+        sessions = {k: execute.Session({k: notebooks[k]}, {k: sizes[k]}) for k in names}
+        done = _run(options, work, sessions, n, title, _what(names))
+        spent.update({k: spent.get(k, 0.0) + done[k].seconds for k in names})
+        return {k: done[k].results.get(k, []) for k in names}
+
     results = run(list(notebooks)) if notebooks else {}
     # A notebook whose setup did not run (a kernel that did not start on an overloaded
     # machine) is the grader's problem, not the student's: run it once more, alone.
@@ -206,7 +213,7 @@ def _execute(options, lab, prepared, seed, work) -> tuple[dict, str]:
         results.update(run(again, 1, "grading again (kernels that did not start)"))
     if cached is not None:
         results[REFERENCE] = cached
-    return results, "cached" if cached is not None else "executed"
+    return results, "cached" if cached is not None else "executed", spent
 
 
 def _what(names) -> str:
@@ -216,13 +223,14 @@ def _what(names) -> str:
     return text + " + the reference" if REFERENCE in names else text
 
 
-def _run(options, work, notebooks: dict, sizes: dict, jobs: int | None = None,
-         title: str = "grading", what: str = "") -> dict:
-    """Execute ``notebooks`` (name -> path) as ``options`` say: sandbox, budgets, ``--jobs``."""
+def _run(options, work, sessions: dict, jobs: int | None = None, title: str = "grading",
+         what: str = "") -> dict:
+    """Execute ``sessions`` (name -> execute.Session) as ``options`` say: sandbox, budgets,
+    ``--jobs``; ``title`` and ``what`` name them on the progress line."""
     jobs = jobs or max(1, int(options.jobs or os.cpu_count() or 1))
-    return execute.run(work, notebooks, sizes, jobs=jobs, budgets=options.budgets,
-                       sandboxed=not options.unsafe_no_sandbox, progress=options.progress,
-                       title=title, what=what)
+    return execute.run_sessions(work, sessions, jobs=jobs, budgets=options.budgets,
+                                sandboxed=not options.unsafe_no_sandbox,
+                                progress=options.progress, title=title, what=what)
 
 
 def _score_all(lab, subs, results, warnings) -> dict:
@@ -231,7 +239,13 @@ def _score_all(lab, subs, results, warnings) -> dict:
     except score.ReferenceFailure as error:
         raise GradingError(f"grading stopped: {error}") from None
     for sub in subs:
-        if sub.key is not None and sub.key in results:
+        if sub.key is not None and sub.key in results and not results[sub.key]:
+            # Its worker process was lost twice (what its kernels made nbval hold, say): an
+            # overrun of this submission, never the class's, and no sign of tampering.
+            sub.flag(Status.KERNEL_DIED, "(the process running it was lost)")
+            sub.tests = score.unexecuted(lab, refs, "crash")
+            warnings.append(f"{sub.student}: the process running this notebook was lost twice")
+        elif sub.key is not None and sub.key in results:
             sub.tests = _isolated(sub, "score", warnings, score.score, lab, refs,
                                   results[sub.key]) or score.unexecuted(lab, refs, "no_result")
             score.runtime_statuses(sub, results[sub.key])
@@ -240,30 +254,42 @@ def _score_all(lab, subs, results, warnings) -> dict:
     return refs
 
 
-def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings) -> None:
+def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings,
+                     spent: dict[str, float]) -> None:
     """Second round, for students whose tests of one class fail together: each candidate
     test's method variant in a notebook (and sandboxed kernel) of its own; then one mistake
-    is charged once (``score.charge_once``)."""
-    notebooks, sizes, owners = {}, {}, {}
+    is charged once (``score.charge_once``). A student's variants run in one session within
+    what is left of the submission's notebook budget after its main run: however many there
+    are, one submission never takes more wall clock than that budget."""
+    sessions, owners = {}, {}
     (work / "variants").mkdir()
     for sub in subs:
         if sub.key is None or sub.key not in prepared or not sub.tests or any(
                 set(t.codes) & score.NO_SECOND_ROUND for t in sub.tests):
             continue   # code that hung, flooded, crashed or forged results gets no second round
+        left = options.budgets.notebook_seconds - spent.get(sub.key, 0.0)
+        notebooks, sizes = {}, {}
         for test in score.variant_candidates(lab, sub.tests):
-            key = f"{sub.key}-v{len(notebooks):05d}"
+            key = f"{sub.key}-v{len(owners):05d}"
             nb = build.variant_notebook(lab, prepared[sub.key], test, seed=seed)
             notebooks[key] = work / "variants" / f"{key}.ipynb"
             build.write(nb, notebooks[key])
             sizes[key], owners[key] = len(nb.cells), (sub, test)
-    if not notebooks:
+        if notebooks and left >= MIN_VARIANT_SECONDS:
+            sessions[sub.key] = execute.Session(notebooks, sizes, seconds=left)
+        elif notebooks:
+            sub.notes.append("The second look at your class's methods was skipped: your "
+                             "notebook used up its time budget in the first run.")
+    if not sessions:
         return
     students = len({sub.key for sub, _ in owners.values()})
-    results = _run(options, work, notebooks, sizes, title="second round",
-                   what=f"method variants of {students} student{'s' if students != 1 else ''}")
+    done = _run(options, work, sessions, title="second round",
+                what=f"method variants of {students} student{'s' if students != 1 else ''}")
+    results = {k: v for session in done.values() for k, v in session.results.items()}
     per_student: dict[str, tuple[Submission, dict]] = {}
     for key, (sub, test) in owners.items():
-        per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
+        if sub.key in sessions:
+            per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
     for sub, variant_results in per_student.values():
         variants = _isolated(sub, "score", warnings, score.score_variants, lab, refs,
                              variant_results)
@@ -317,9 +343,9 @@ def grade(options: Options) -> Outcome:
                 sub.key = f"s{number:05d}"
                 prepared[sub.key] = codes
             sub.raw = None
-        results, reference_run = _execute(options, lab, prepared, seed, work)
+        results, reference_run, spent = _execute(options, lab, prepared, seed, work)
         refs = _score_all(lab, subs, results, warnings)
-        _method_variants(options, lab, subs, prepared, seed, work, refs, warnings)
+        _method_variants(options, lab, subs, prepared, seed, work, refs, warnings, spent)
         key = cache.reference_key(lab.digest, seed)
         if reference_run == "executed":   # it passed its own tests: worth keeping
             cache.save_reference(key, results[REFERENCE])

@@ -33,6 +33,7 @@ class Status(enum.Enum):
     TIMEOUT = "timeout"
     NOTEBOOK_TIME = "notebook time limit"
     OUTPUT_TOO_LARGE = "output too large"
+    DISK = "disk limit"
     KERNEL_DIED = "kernel died"
     TAMPERING = "tampering detected"
     GRADER_ERROR = "grader error"              # a bug of ours: the message goes to the instructor
@@ -54,13 +55,14 @@ class Failure(enum.Enum):
     TIMEOUT = "timeout"            # killed: the cell ran past its wall-clock budget
     NOTEBOOK_TIME = "notebook time limit"
     OUTPUT = "output too large"    # killed: the cell printed more than its output budget
+    DISK = "disk limit"            # killed: files written where the grader can see them
     KERNEL_DIED = "kernel died"    # the kernel process ended while the cell ran
     NOT_RUN = "not run"            # no kernel to run it (dead, or the budget was used up)
     GRADER = "grader error"
 
 
 STATUS_OF_FAILURE = {Failure.TIMEOUT: Status.TIMEOUT, Failure.NOTEBOOK_TIME: Status.NOTEBOOK_TIME,
-                     Failure.OUTPUT: Status.OUTPUT_TOO_LARGE,
+                     Failure.OUTPUT: Status.OUTPUT_TOO_LARGE, Failure.DISK: Status.DISK,
                      Failure.KERNEL_DIED: Status.KERNEL_DIED}
 
 

@@ -66,3 +66,66 @@ def test_runs_that_cannot_start_say_why(tmp_path):
             (pipeline.Options("nope", tmp_path, tmp_path.parent / "o"), "unknown lab")):
         with pytest.raises(pipeline.GradingError, match=message):
             pipeline.grade(options)
+
+
+def _swapped_lab6(tmp_path):
+    """Lab 6 with `*`'s two derivatives swapped: its tests of the class fail together, so the
+    grader looks again at each with the official methods (a method variant per test)."""
+    from tests import grading_inprocess
+    lab = "lab6_autograd"
+    text = (ROOT / "solutions" / f"{lab}.ipynb").read_text(encoding="utf-8")
+    rule = ('            self.grad += other.data * out.grad\\n",\n'
+            '    "            other.grad += self.data * out.grad\\n"')
+    swapped = ('            self.grad += self.data * out.grad\\n",\n'
+               '    "            other.grad += other.data * out.grad\\n"')
+    nb = nbformat.reads(text.replace(rule, swapped), as_version=4)
+    sub = grading_inprocess.grade(lab, nb)
+    the_lab = grading_inprocess.lab(lab)
+    codes = pipeline.prepare(Submission(student="x", raw=nbformat.writes(nb).encode()),
+                             the_lab, {})
+    sub.key = "s00001"
+    refs = grading_inprocess.reference(lab, "tests")
+    return the_lab, sub, {sub.key: codes}, refs
+
+
+@pytest.mark.parametrize("spent, expect_session", [(12.0, True), (44.0, False)])
+def test_method_variants_share_what_the_main_run_left_of_the_submissions_budget(
+        tmp_path, monkeypatch, spent, expect_session):
+    from coursetools.grading.run import execute
+    the_lab, sub, prepared, refs = _swapped_lab6(tmp_path)
+    seen = {}
+
+    def fake_run(options, work, sessions, jobs=None, title="grading", what=""):
+        seen.update(sessions)
+        return {k: execute.SessionResult({}, 0.0) for k in sessions}
+
+    monkeypatch.setattr(pipeline, "_run", fake_run)
+    options = pipeline.Options(lab=the_lab.lab_id, submissions=tmp_path, out=tmp_path / "o",
+                               budgets=execute.Budgets(notebook_seconds=45))
+    candidates = pipeline.score.variant_candidates(the_lab, sub.tests)
+    assert len(candidates) >= 2
+    pipeline._method_variants(options, the_lab, [sub], prepared, "tests", tmp_path, refs, [],
+                              {sub.key: spent})
+    if expect_session:   # every variant of the student in ONE session, within 45 - 12 s
+        (session,) = seen.values()
+        assert session.seconds == 45 - spent and len(session.notebooks) == len(candidates)
+    else:                # less than MIN_VARIANT_SECONDS left: no second round, and it says so
+        assert seen == {} and any("time budget" in note for note in sub.notes)
+
+
+def test_a_notebook_whose_worker_was_lost_is_that_students_crash_not_tampering():
+    from coursetools.grading.lab import build
+    from tests import grading_inprocess
+    the_lab = grading_inprocess.lab(subs.LAB)
+    reference = grading_inprocess.execute(
+        build.grading_notebook(the_lab, the_lab.definitions, seed="tests", variants=True))
+    lost, fine = Submission(student="lost"), Submission(student="fine")
+    lost.key, fine.key = "s00001", "s00002"
+    warnings = []
+    pipeline._score_all(the_lab, [lost, fine],
+                        {pipeline.REFERENCE: reference, "s00001": [], "s00002": reference},
+                        warnings)
+    assert [s.status for s in lost.statuses] == [Status.KERNEL_DIED]
+    assert all(t.codes == ["crash"] and t.earned == 0 for t in lost.tests)
+    assert fine.statuses == [] and all(t.passed for t in fine.tests)
+    assert warnings and "lost" in warnings[0]

@@ -8,7 +8,8 @@ notebook, outside every kernel's reach (the kernels run in folders of their own)
 3. ``definitions``: the student's kept code, one cell per source cell (at most
    ``MAX_DEFINITION_CELLS``: beyond that, neighbouring cells share one), so a cell that fails to
    define costs only what it defines;
-4. ``recording``: record mode with the run's seed;
+4. ``recording``: record mode with the key the graded inputs are drawn from (``inputs_key``:
+   derived from the run's seed one way; the seed itself never enters a kernel);
 5. per function of the contract, in contract (dependency) order: an ``isolation`` cell that
    binds the official versions of the functions it uses, then the test cells whose subject it
    is (visible and hidden, expected values removed). A mistake in ``forward`` so costs the
@@ -25,6 +26,9 @@ The reference notebook is the same with the instructor's own definitions. Each c
 plugin and the scorer tell a test cell's results from anything else a cell might display.
 """
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 import nbformat
 from nbformat import v4
@@ -68,6 +72,18 @@ def test_groups(lab: Lab):
     return groups
 
 
+def inputs_key(seed: str) -> str:
+    """The key a kernel draws the graded inputs from: HMAC-SHA256 of the course seed.
+
+    A kernel holds only this key, never the seed: a student's code that reads the helpers'
+    state learns nothing that lets anyone compute the inputs of another seed (a private copy's)
+    or recover the seed; the inputs it could compute from the key are the arguments its own
+    functions receive anyway.
+    """
+    return hmac.new(str(seed).encode("utf-8"), b"coursetools graded inputs v1",
+                    hashlib.sha256).hexdigest()
+
+
 def _start(lab: Lab, definitions: list[CellCode], seed: str):
     nb = v4.new_notebook()
     nb.metadata["kernelspec"] = dict(notebooks.KERNELSPEC)
@@ -75,7 +91,8 @@ def _start(lab: Lab, definitions: list[CellCode], seed: str):
     nb.cells = [_cell(cells.guard_source("."), Role.SETUP),
                 _cell(cells.helper_source(lab.lab_id, lab.contract, lab.methods), Role.HELPERS),
                 *_definition_cells(definitions),
-                _cell(cells.recording_source(seed) + "\nimport numpy as np\n", Role.RECORDING)]
+                _cell(cells.recording_source(inputs_key(seed)) + "\nimport numpy as np\n",
+                      Role.RECORDING)]
     return nb
 
 

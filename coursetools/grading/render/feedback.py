@@ -72,7 +72,7 @@ def _failures(sub: Submission) -> list:
         blocks.append(("h3", text(f"{test.test} ({kind}, {fmt(test.earned)} / "
                                   f"{fmt(test.points)} points)")))
         blocks += _isolation_note(test, sub)
-        if test.hidden:
+        if test.hidden or not test.details:
             blocks.append(("ul", [text(mistake_text(c)) for c in test.codes]))
         else:
             blocks.append(("pre", "\n\n".join(test.details[:3]) or "failed"))

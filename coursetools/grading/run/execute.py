@@ -5,7 +5,8 @@ Each notebook is one pytest session (``pytest.main``, nbval collecting its cells
 worker processes, forked from the grader with everything already imported, takes the notebooks
 one by one, so the cores stay busy until the last notebook and no process has to relay every
 cell's report to another (measured: 2 workers grade 1.8-1.9 times as fast as 1; pytest-xdist
-reached 1.5). The results come back to the grader as ``CellResult`` records; the scoring
+reached 1.5). With ``--jobs 1`` too the notebooks run in a worker, never in the grader's own
+process. The results come back to the grader as ``CellResult`` records; the scoring
 happens in the grader's process, outside every student's kernel. pytest's terminal output goes
 to a log file in the work folder. The kernels are started by nbval through the grading
 kernelspec, whose provisioner puts each one in the sandbox with a folder of its own.
@@ -52,16 +53,35 @@ def _environment(extra: dict[str, str]):
                 os.environ[key] = value
 
 
-def pytest_args(path: str, ini: Path, kernel: str | None, budgets: Budgets) -> list[str]:
-    args = [path, "-c", str(ini), "--rootdir", str(ini.parent), "-p", "no:xdist",
+def pytest_args(paths: list[str], ini: Path, kernel: str | None, budgets: Budgets,
+                session_seconds: float = 0.0) -> list[str]:
+    args = [*paths, "-c", str(ini), "--rootdir", str(ini.parent), "-p", "no:xdist",
             "-p", "coursetools.grading.run.nbval_plugin", "-p", "no:cacheprovider", "-p", "no:warnings",
             "--nbval-lax", f"--nbval-cell-timeout={budgets.cell_seconds + BACKSTOP_MARGIN:g}",
             "--nbval-kernel-startup-timeout=120", "--color=no", "-q", "-rN", "--tb=no",
             f"--coursetools-cell-seconds={budgets.cell_seconds:g}",
             f"--coursetools-notebook-seconds={budgets.notebook_seconds:g}",
-            f"--coursetools-output-bytes={budgets.output_bytes}"]
+            f"--coursetools-output-bytes={budgets.output_bytes}",
+            f"--coursetools-session-seconds={max(0.0, session_seconds):g}"]
     args += [f"--nbval-kernel-name={kernel}"] if kernel else ["--nbval-current-env"]
     return args
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """Notebooks of one submission run one after the other in one pytest session (each in
+    kernels of its own), within ``seconds`` of wall clock for all of them (0: each notebook
+    only within its own budget). File stems are the notebooks' names."""
+
+    notebooks: dict[str, Path]
+    cells: dict[str, int]
+    seconds: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionResult:
+    results: dict[str, list[CellResult]]
+    seconds: float     # wall clock the session took, kernel starts included
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,13 +92,19 @@ class _Job:
     log: Path
 
 
-def _run_one(job: _Job, name: str, path: Path, cells: int) -> list[str]:
-    """One notebook's pytest session; its results as JSON lines (they cross a process)."""
-    collector = nbval_plugin.Collector({name: cells})
+def _run_one(job: _Job, session: Session) -> tuple[dict[str, list[str]], float]:
+    """One session (in a worker); its results as JSON lines (they cross a process) and the
+    wall clock it took."""
+    started = time.monotonic()
+    collector = nbval_plugin.Collector(dict(session.cells))
+    paths = [str(session.notebooks[name]) for name in session.notebooks]
     with open(job.log.with_name(f"{job.log.stem}-{os.getpid()}.log"), "a",
               encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        pytest.main(pytest_args(str(path), job.ini, job.kernel, job.budgets), plugins=[collector])
-    return [result.to_json() for result in collector.results.get(name, [])]
+        pytest.main(pytest_args(paths, job.ini, job.kernel, job.budgets, session.seconds),
+                    plugins=[collector])
+    lines = {name: [r.to_json() for r in collector.results.get(name, [])]
+             for name in session.notebooks}
+    return lines, time.monotonic() - started
 
 
 class _Progress:
@@ -105,10 +131,21 @@ def run(workdir: Path, notebooks: dict[str, Path], cells_per_notebook: dict[str,
         jobs: int, budgets: Budgets, sandboxed: bool = True,
         progress: bool = True, title: str = "grading",
         what: str = "") -> dict[str, list[CellResult]]:
-    """Execute each notebook (name -> path); returns the results per notebook name.
+    """Execute each notebook (name -> path) in a session of its own; the results per name.
 
     The progress line counts notebooks; ``title`` and ``what`` say which (a class's main run is
     its submissions and the reference, a second round its method variants)."""
+    sessions = {name: Session({name: path}, {name: cells_per_notebook[name]})
+                for name, path in notebooks.items()}
+    done = run_sessions(workdir, sessions, jobs=jobs, budgets=budgets, sandboxed=sandboxed,
+                        progress=progress, title=title, what=what)
+    return {name: done[name].results.get(name, []) for name in notebooks}
+
+
+def run_sessions(workdir: Path, sessions: dict[str, Session], *, jobs: int, budgets: Budgets,
+                 sandboxed: bool = True, progress: bool = True, title: str = "grading",
+                 what: str = "") -> dict[str, SessionResult]:
+    """Execute each session; what each one gave (a lost worker's session: no results)."""
     workdir = Path(workdir)
     ini = workdir / "pytest.ini"
     ini.write_text("[pytest]\naddopts =\n", encoding="utf-8")
@@ -116,38 +153,49 @@ def run(workdir: Path, notebooks: dict[str, Path], cells_per_notebook: dict[str,
     kernel = None
     if sandboxed:
         jupyter = workdir / "jupyter"
-        kernel = provisioner.write_kernelspec(jupyter, workdir / "k", budgets.limits,
+        # A kernel's CPU seconds never exceed its notebook's wall clock (times its cores).
+        limits = dataclasses.replace(budgets.limits, cpu_seconds=min(
+            budgets.limits.cpu_seconds, int(budgets.notebook_seconds) + 1))
+        kernel = provisioner.write_kernelspec(jupyter, workdir / "k", limits,
                                               sandbox.font_cache())
         env["JUPYTER_PATH"] = str(jupyter)
     else:   # only with --unsafe-no-sandbox: the kernels run as the grader does
         env.update(sandbox.environment(str(workdir)), PATH=os.environ.get("PATH", ""))
     job = _Job(ini, kernel, budgets, workdir / "pytest.log")
-    # The longest notebooks first, so that no core waits for one at the end.
-    names = sorted(notebooks, key=lambda n: (-cells_per_notebook[n], n))
-    results: dict[str, list[CellResult]] = {}
+    # The longest sessions first, so that no core waits for one at the end.
+    names = sorted(sessions, key=lambda n: (-sum(sessions[n].cells.values()), n))
     shown = _Progress(len(names), progress, title, what)
+    # Always in worker processes, also with one job: whatever a kernel makes nbval hold stays
+    # in a worker, which can be lost without taking the grader (and the class) with it.
     with _environment(env):
-        if jobs <= 1 or len(names) <= 1:
-            for name in names:
-                results[name] = _decoded(_run_one(job, name, notebooks[name],
-                                                  cells_per_notebook[name]))
+        found = _in_workers(job, {n: sessions[n] for n in names}, jobs, shown)
+        if len(names) > 1:   # a lost worker took its pool's other sessions: each alone now
+            for name in [n for n in names if found[n] is None]:
+                found.update(_in_workers(job, {name: sessions[name]}, 1, None))
+    shown.step(final=True)
+    return {name: found[name] or SessionResult({}, 0.0) for name in names}
+
+
+def _in_workers(job: _Job, sessions: dict[str, Session], jobs: int,
+                shown: _Progress | None) -> dict[str, SessionResult | None]:
+    """Each session in a pool of forked workers; None for those whose worker was lost."""
+    found: dict[str, SessionResult | None] = {}
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(max(1, min(jobs, len(sessions))),
+                                                mp_context=context) as pool:
+        futures = {pool.submit(_run_one, job, session): name
+                   for name, session in sessions.items()}
+        for future in concurrent.futures.as_completed(futures):
+            try:
+                lines, seconds = future.result()
+                found[futures[future]] = SessionResult(
+                    {n: _decoded(v) for n, v in lines.items()}, seconds)
+            except Exception:  # noqa: BLE001 - a lost worker (one session's, or its pool's)
+                found[futures[future]] = None
+            if shown is not None:
                 shown.done += 1
                 shown.step()
-        else:
-            context = multiprocessing.get_context("fork")
-            with concurrent.futures.ProcessPoolExecutor(min(jobs, len(names)),
-                                                        mp_context=context) as pool:
-                futures = {pool.submit(_run_one, job, name, notebooks[name],
-                                       cells_per_notebook[name]): name for name in names}
-                for future in concurrent.futures.as_completed(futures):
-                    try:
-                        results[futures[future]] = _decoded(future.result())
-                    except Exception:  # noqa: BLE001 - a lost worker: the grader runs it again
-                        results[futures[future]] = []
-                    shown.done += 1
-                    shown.step()
-    shown.step(final=True)
-    return results
+    return found
 
 
 def _decoded(lines: list[str]) -> list[CellResult]:

@@ -8,9 +8,12 @@ several at once. This plugin adds what grading needs and nbval does not have:
 - **Budgets enforced from outside the kernel.** nbval waits for output as long as output keeps
   coming, and its timeout asks the kernel to interrupt itself. Here each kernel object nbval
   creates is watched: a cell gets ``cell_seconds`` of wall clock, a notebook ``notebook_seconds``
-  in all, and a cell may send ``output_bytes``; past any of them the sandbox is killed (not
-  asked) and the cell's ``Failure`` says which budget it was. The student cannot switch this off:
-  it happens in the grader's process.
+  in all, and a cell may send ``output_bytes`` - every byte of every message the kernel sends
+  while it runs, whatever its type (metadata and binary buffers included) or the cell it claims
+  to answer; and nothing may pile up in the kernel's folder on the grader's disk (its working
+  folder is a tmpfs in the sandbox; the folder itself holds only the sockets). Past any of them
+  the sandbox is killed (not asked) and the cell's ``Failure`` says which budget it was. The
+  student cannot switch this off: it happens in the grader's process.
 - **A dead kernel costs only the tests that were running.** Before a test cell runs on a dead
   kernel, a new one is started and the notebook's prelude (setup, helpers, definitions,
   recording) and its latest isolation cell are replayed, at most ``MAX_RESTARTS`` times and
@@ -24,6 +27,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
+import os
 import time
 from queue import Empty
 
@@ -36,6 +40,9 @@ from coursetools.kernel.checks import MIME
 PROPERTY = "coursetools-result"
 MAX_RESTARTS = 8
 POLL_SECONDS = 0.2
+# The kernel's folder on the grader's disk holds its connection file and sockets: anything more
+# is a submission writing around its tmpfs.
+MAX_FOLDER_BYTES = 2**20
 
 
 class KernelDied(RuntimeError):
@@ -51,6 +58,18 @@ def pytest_addoption(parser):
     group.addoption("--coursetools-cell-seconds", type=float, default=20.0)
     group.addoption("--coursetools-notebook-seconds", type=float, default=300.0)
     group.addoption("--coursetools-output-bytes", type=int, default=2_000_000)
+    group.addoption("--coursetools-session-seconds", type=float, default=0.0,
+                    help="wall clock for all the notebooks of the session together (0: none)")
+
+
+_SESSION = {"deadline": None}   # the session's wall-clock deadline (time.monotonic), if any
+
+
+def pytest_sessionstart(session):
+    """The session's clock starts now: it counts every kernel of a submission's notebooks,
+    their starts included (what one submission makes the grader spend)."""
+    seconds = session.config.getoption("--coursetools-session-seconds")
+    _SESSION["deadline"] = time.monotonic() + seconds if seconds > 0 else None
 
 
 @dataclasses.dataclass
@@ -67,27 +86,46 @@ class Budget:
     failure: Failure = Failure.NONE
     restarts: int = 0
     lost: set = dataclasses.field(default_factory=set)   # prelude cells that killed a kernel
+    session_deadline: float | None = None
+    clock_started: bool = False
+
+    def start_clock(self) -> None:
+        """The notebook's own clock starts when its first kernel is ready (a slow start on a
+        busy machine is not the student's); the session's clock has run since it began."""
+        if not self.clock_started:
+            self.started, self.clock_started = time.monotonic(), True
 
     @property
     def notebook_deadline(self) -> float:
-        return self.started + self.notebook_seconds
+        own = self.started + self.notebook_seconds
+        return own if self.session_deadline is None else min(own, self.session_deadline)
 
     def exhausted(self) -> bool:
         return time.monotonic() >= self.notebook_deadline
 
 
 def _message_bytes(msg) -> int:
-    content = msg.get("content", {})
-    kind = msg.get("msg_type")
-    if kind == "stream":
-        return len(str(content.get("text", "")))
-    if kind in ("display_data", "execute_result", "update_display_data"):
-        return sum(len(json.dumps(v)) if not isinstance(v, str) else len(v)
-                   for v in content.get("data", {}).values())
-    if kind == "error":
-        return sum(len(str(line)) for line in content.get("traceback", [])) + len(
-            str(content.get("evalue", "")))
-    return 0
+    """The size of everything in a kernel message (content, metadata, buffers), of any type:
+    what the grader has to hold, not only what nbval keeps as the cell's output."""
+    size = sum(len(json.dumps(msg.get(part, {}), default=str))
+               for part in ("header", "parent_header", "metadata", "content"))
+    return size + sum(len(buffer) for buffer in msg.get("buffers") or [])
+
+
+def folder_bytes(folder) -> int:
+    """What a kernel left in its folder on the grader's disk (its sockets weigh nothing; its
+    working folder is a tmpfs inside the sandbox, empty from outside)."""
+    total = 0
+    try:
+        for root, _, files in os.walk(folder):
+            for name in files:
+                try:
+                    total += os.lstat(os.path.join(root, name)).st_size
+                except OSError:
+                    pass
+    except OSError:
+        pass
+    return total
 
 
 class Watch:
@@ -141,12 +179,17 @@ class Watch:
         return budget.msg_id
 
     def _count(self, msg) -> None:
-        """Count a cell's output bytes; past the budget the kernel is killed."""
-        if msg["parent_header"].get("msg_id") == self.budget.msg_id:
-            self.budget.cell_bytes += _message_bytes(msg)
-            if self.budget.cell_bytes > self.budget.output_bytes:
-                self.kill(Failure.OUTPUT)
-                raise Empty
+        """Count every byte the kernel sent while the cell runs (whichever cell the message
+        claims to answer); past the budget the kernel is killed."""
+        self.budget.cell_bytes += _message_bytes(msg)
+        if self.budget.cell_bytes > self.budget.output_bytes:
+            self.pending.clear()
+            self.kill(Failure.OUTPUT)
+            raise Empty
+
+    def _folder_full(self) -> bool:
+        folder = getattr(getattr(self.kernel.km, "provisioner", None), "folder", None)
+        return folder is not None and folder_bytes(folder) > MAX_FOLDER_BYTES
 
     def _drain_iopub(self) -> None:
         """While nbval waits for the reply, read (and count) the output that keeps coming, so
@@ -169,6 +212,9 @@ class Watch:
             now = time.monotonic()
             if self.dropped_output():
                 self.kill(Failure.OUTPUT)
+                raise Empty
+            if self._folder_full():
+                self.kill(Failure.DISK)
                 raise Empty
             if budget.cell_deadline and now >= budget.cell_deadline:
                 self.kill(Failure.NOTEBOOK_TIME if now >= budget.notebook_deadline
@@ -222,7 +268,8 @@ def _budget(item) -> Budget:
         option = item.config.getoption
         budget = Budget(option("--coursetools-cell-seconds"),
                         option("--coursetools-notebook-seconds"),
-                        option("--coursetools-output-bytes"))
+                        option("--coursetools-output-bytes"),
+                        session_deadline=_SESSION["deadline"])
         notebook._coursetools_budget = budget
     return budget
 
@@ -230,7 +277,9 @@ def _budget(item) -> Budget:
 def _watch(item) -> None:
     kernel = getattr(item.parent, "kernel", None)
     if kernel is not None and not hasattr(kernel, "_coursetools_watch"):
-        Watch(kernel, _budget(item))
+        budget = _budget(item)
+        budget.start_clock()
+        Watch(kernel, budget)
 
 
 def _restart(item, budget: Budget) -> None:
@@ -330,7 +379,7 @@ def pytest_runtest_makereport(item, call):
                         source_cell=meta.get("cell"), payloads=payloads, errors=errors,
                         failure=failure)
     budget = _budget(item)
-    if failure in (Failure.TIMEOUT, Failure.OUTPUT, Failure.KERNEL_DIED) and result.role in PRELUDE:
+    if failure in (Failure.TIMEOUT, Failure.OUTPUT, Failure.DISK, Failure.KERNEL_DIED) and result.role in PRELUDE:
         budget.lost.add(item.cell_num)
     budget.failure = Failure.NONE if failure is not Failure.NOTEBOOK_TIME else failure
     report.user_properties.append((PROPERTY, result.to_json()))

@@ -15,15 +15,19 @@ some of its methods earns its points when its method variant (the other methods 
 passes and another of those methods fails its own tests for good.
 
 A test earns its points only if every one of its calls matches; otherwise it earns nothing and
-carries mistake codes (``diagnose``'s codes plus the grader's own, ``GRADER_MISTAKES``). The
-details (inputs, expected and obtained values, the kernel's error text) are kept for visible
-tests only; hidden tests keep their codes, whose standard texts are all a student is shown.
+carries mistake codes (``diagnose``'s codes plus the grader's own, ``GRADER_MISTAKES``).
+
+What a student is shown comes only from the grader: the kernel that graded them held hidden
+tests and official code, so nothing it said reaches feedback - no error text, no exception
+name, no returned value or shape (any of them could carry what the student's code read there).
+Nor are the graded inputs and their expected values shown: with them, feedback would be an
+answer key to collect over resubmissions. A visible test's details are the mistake codes in
+the grader's (or the test's own) words, the function and the output that is wrong; hidden
+tests show their codes' standard texts only.
 """
 from __future__ import annotations
 
 import dataclasses
-
-import numpy as np
 
 from coursetools.grading.lab.instructor import Lab
 from coursetools.grading.records import (STATUS_OF_FAILURE, CellResult, Failure, Role, Status,
@@ -33,12 +37,14 @@ from coursetools.kernel import checks
 GRADER_MISTAKES = {
     "timeout": "ran longer than the time limit",
     "output_too_large": "printed more output than the grader reads",
+    "disk": "wrote more to disk than the grader allows",
     "crash": "the kernel crashed (or the code exited)",
     "tampering": "results that the official tests did not produce",
     "no_result": "the test produced no result",
 }
 FAILURE_CODES = {Failure.TIMEOUT: "timeout", Failure.NOTEBOOK_TIME: "timeout",
-                 Failure.OUTPUT: "output_too_large", Failure.KERNEL_DIED: "crash",
+                 Failure.OUTPUT: "output_too_large", Failure.DISK: "disk",
+                 Failure.KERNEL_DIED: "crash",
                  Failure.NOT_RUN: "crash", Failure.GRADER: "no_result"}
 MAX_DETAIL_CHARS = 600
 NO_SECOND_ROUND = set(GRADER_MISTAKES)   # what the grader saw go wrong: no method variants
@@ -137,16 +143,11 @@ def reference(lab: Lab, results: list[CellResult]) -> dict[str, Reference]:
 
 
 # ------------------------------------------------------------------ one test
-def _show_args(args: dict) -> str:
-    shown = []
-    for name, encoded in args.items():
-        value = checks.decode(encoded)
-        text = (np.format_float_positional(float(value), precision=6, trim="-")
-                if value.ndim == 0 else
-                np.array2string(value, precision=4, threshold=8, edgeitems=2,
-                                max_line_width=80).replace("\n", " "))
-        shown.append(f"{name}={text}")
-    return ", ".join(shown)
+def _hint_lines(codes: list[str], hints: dict | None) -> str:
+    """The grader's words for ``codes``: the test's own wording (from the reference run) or
+    the standard text."""
+    hints = hints or {}
+    return "\n".join(f"  hint [{code}]: {hints.get(code) or mistake_text(code)}" for code in codes)
 
 
 class _Scorer:
@@ -177,10 +178,9 @@ class _Scorer:
             error = str(self.record.ends[-1]["error"])
             code = checks.error_code(error, "end")
             self.fail(code, f"{func} is not defined: define it with exactly this name"
-                      if code == "missing_function" else f"the test stopped with {error}")
+                      if code == "missing_function" else "the test stopped with an exception")
         elif cell is not None and cell.errors:
-            name, message = cell.errors[-1]
-            self.fail("exception", f"the test cell stopped with {name}: {message}")
+            self.fail("exception", "the test cell stopped with an exception")
         else:
             self.fail("no_result", "no result arrived for this test")
 
@@ -195,12 +195,12 @@ class _Scorer:
 
     def call(self, expected: dict, got: dict) -> None:
         func = expected.get("func", "the function")
-        where = f"{func}({_show_args(expected['args'])})"
+        where = f"{func}, on the graded inputs,"
         if got.get("error"):
             error = str(got["error"])
             code = checks.error_code(error, "check")
             self.fail(code, f"{func} is not implemented yet" if code == "not_implemented"
-                      else f"{where} raised {error}")
+                      else f"{where} raised an exception")
             return
         if got.get("outputs") is None:
             self.fail("wrong_type", f"{where} returned nothing usable")
@@ -217,9 +217,12 @@ class _Scorer:
         for mismatch in checks.compare(have, want, names=names or None, rtol=rtol, atol=atol,
                                        sizes=checks.batch_sizes(args), inputs=args,
                                        hints=expected.get("hints")):
-            for code in mismatch.get("codes") or ["values"]:
+            codes = mismatch.get("codes") or ["values"]
+            for code in codes:
                 self.fail(code)
-            self.detail(f"{where}:\n{mismatch.get('message', '')}")
+            output = mismatch.get("output") if mismatch.get("output") in names else None
+            self.detail(f"{where} returned a wrong {output or 'result'}:\n"
+                        + _hint_lines(codes, expected.get("hints")))
         if got.get("mutated"):
             self.fail("mutates_input", f"{func} changed its argument(s) "
                       f"{', '.join(map(str, got['mutated']))} in place; work on copies")

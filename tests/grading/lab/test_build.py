@@ -53,8 +53,19 @@ def test_no_official_definition_of_a_function_reaches_the_kernel_before_its_test
 def test_the_helpers_are_the_graders_own_and_the_setup_cell_the_guard():
     nb = _grading_notebook()
     assert nb.cells[1].source == cellmod.helper_source(LAB.lab_id, LAB.contract, LAB.methods)
-    assert "addaudithook" in nb.cells[0].source and "enable_recording('s')" in \
-        next(c.source for c in nb.cells if c.metadata["coursetools"]["role"] == "recording")
+    assert "addaudithook" in nb.cells[0].source and f"enable_recording({build.inputs_key('s')!r})" \
+        in next(c.source for c in nb.cells if c.metadata["coursetools"]["role"] == "recording")
+
+
+def test_the_seed_never_enters_a_kernel_only_a_key_derived_from_it_one_way():
+    seed = "private-copy-seed-7f3a"
+    nbs = [build.grading_notebook(LAB, LAB.definitions, seed=seed, variants=True)]
+    nbs += [build.variant_notebook(LAB, LAB.definitions, test, seed=seed)
+            for cell in LAB.test_cells if LAB.method_variant(cell) for test in cell.tests]
+    for nb in nbs:
+        assert not any(seed in cell.source for cell in nb.cells)
+    assert build.inputs_key(seed) != build.inputs_key(seed + "x")   # the seed decides the inputs
+    assert seed not in build.inputs_key(seed)
 
 
 def test_many_student_cells_are_grouped_into_a_bounded_number_of_cells():

@@ -50,7 +50,45 @@ def test_the_sandbox_shows_python_and_its_own_folder_and_nothing_else(tmp_path):
     assert seen["address_space"] == 1024 * sandbox.MIB
     assert "HOME" in seen["environment"] and not any("COURSETOOLS" in k or k == "PYTHONPATH"
                                                      for k in seen["environment"])
-    assert (folder / "own.txt").read_text() == "x" and not (ROOT / ".venv" / "zz.pth").exists()
+    assert not (ROOT / ".venv" / "zz.pth").exists()
+    assert not list(folder.rglob("own.txt")), "its working folder is a tmpfs, not the grader's disk"
+
+
+def _inside(code, folder, limits, group=None):
+    import functools
+    return subprocess.run(sandbox.command([sys.executable, "-c", code], folder, limits),
+                          capture_output=True, text=True, timeout=120,
+                          preexec_fn=functools.partial(limits.apply, group),
+                          env=sandbox.environment(sandbox.work_folder(folder)))
+
+
+def test_writing_stops_at_the_disk_budget_and_never_reaches_the_graders_disk(tmp_path):
+    limits = sandbox.Limits(disk_bytes=8 * sandbox.MIB)
+    code = ("import os\nwritten = 0\ntry:\n    for i in range(100):\n"
+            "        with open(f'f{i}', 'wb') as f: f.write(b'x' * 2**20)\n"
+            "        written += 2**20\nexcept OSError as e:\n    print(e.errno, written)\n")
+    run = _inside(code, tmp_path, limits)
+    errno, written = map(int, run.stdout.split())
+    assert errno == 28 and written <= 8 * sandbox.MIB, run.stderr   # ENOSPC at the budget
+    assert sum(f.stat().st_size for f in tmp_path.rglob("*") if f.is_file()) == 0
+
+
+def test_threads_and_processes_are_capped_even_for_root(tmp_path):
+    import os
+    limits = sandbox.Limits(processes=24)
+    group = sandbox.ProcessGroup.create(f"test-{os.getpid()}", limits.processes) \
+        if os.getuid() == 0 else None
+    if os.getuid() == 0 and group is None:
+        pytest.fail(f"root without a pids cgroup: {sandbox.process_cap()}")
+    code = ("import threading, time\nn = 0\ntry:\n    for i in range(500):\n"
+            "        threading.Thread(target=time.sleep, args=(3,), daemon=True).start(); n += 1\n"
+            "except RuntimeError:\n    pass\nprint(n)\n")
+    try:
+        run = _inside(code, tmp_path, limits, group)
+    finally:
+        if group is not None:
+            group.remove()
+    assert 0 < int(run.stdout) < 24, run.stderr
 
 
 def test_without_bubblewrap_grading_says_why_and_what_to_do(monkeypatch):

@@ -46,10 +46,36 @@ def test_matching_results_earn_the_points():
     assert result.passed and result.earned == 2.0
 
 
-def test_wrong_values_get_diagnosed():
+def test_wrong_values_get_diagnosed_in_the_graders_words_only():
     result = judge(cell(call([2.0, -6.0]), end()))
     assert result.earned == 0 and "factor_2" in result.codes
-    assert "expected" in result.details[0] and "f(x=2, w=-0.5)" in result.details[0]
+    assert "hint [factor_2]" in result.details[0] and "wrong a" in result.details[0]
+
+
+SECRET = "seed=private-7f3a; hidden: check(forward, {'x': 0.731}); class Value: official"
+
+
+@pytest.mark.parametrize("record", [
+    cell(call(None, error=f"ValueError: {SECRET}"), end()),              # the student's error
+    cell(call(None, error=f"{SECRET}Error: x"), end()),                  # ... its class name
+    cell(call([1.0, -3.0]), end(error=f"RuntimeError: {SECRET}")),       # the test's end
+    cell(errors=[("RuntimeError", SECRET)]),                             # the cell's error
+    cell(call([7.31e-1, 4.2e1]), end()),                                 # values it returned
+    cell(call([[7.0, 3.0, 1.0]]), end()),                                # a shape it chose
+])
+def test_no_text_or_value_from_the_grading_kernel_reaches_a_visible_tests_details(record):
+    result = judge(record)
+    shown = "\n".join(result.details)
+    assert result.earned == 0 and result.codes
+    for leak in (SECRET, "private", "0.731", "42", "(3,)", "7f3a", "Error: x"):
+        assert leak not in shown, (leak, shown)
+
+
+def test_the_graded_inputs_and_their_expected_values_are_never_shown():
+    # With them, feedback would be an answer key collected over resubmissions.
+    result = judge(cell(call([2.0, -6.0]), end()))
+    shown = "\n".join(result.details)
+    assert "x=2" not in shown and "-0.5" not in shown and "-3" not in shown and "1.0" not in shown
 
 
 def test_points_and_tolerances_come_from_the_reference_not_the_student():
