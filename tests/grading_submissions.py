@@ -149,6 +149,8 @@ CASES = [
         "def poly(x):\n    return " + " + ".join(f"{i} * x" for i in range(1000)),)), 20,
          status="error while defining"),
     Case("stale_copy_ran_first", lambda: _stale_copy(), 20),
+    # Python runs the last definition of a cell: the skeleton left above is never graded.
+    Case("skeleton_left_above", lambda: _skeleton_left_above(), 20),
     # ---------------------------------------------------------------- cheating (each alone)
     Case("cheat_edited_tests", lambda: _edited_tests(submission(solved=())), 0,
          status="not attempted", kind="cheat"),
@@ -453,6 +455,16 @@ def _stale_copy():
     broken = v4.new_code_cell("def forward(x, w1, w2):\n    return 0.0, 0.0, 0.0")
     broken.execution_count = 3
     nb.cells.append(broken)
+    return nb
+
+
+def _skeleton_left_above():
+    """The correct lab with the skeleton of train left above the student's own, in one cell."""
+    nb = submission()
+    skeleton = next(c.source for c in student_notebook().cells
+                    if c.cell_type == "code" and _defines(c.source, "train"))
+    cell = next(c for c in nb.cells if c.cell_type == "code" and _defines(c.source, "train"))
+    cell.source = skeleton + "\n\n\n" + cell.source
     return nb
 
 
