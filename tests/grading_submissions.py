@@ -421,7 +421,7 @@ def _edited_tests(nb):
             ids = markers.graded_ids(cell.source)
             cell.source = "\n".join(f'print("\\u2713 {t} (1/1 points)")' for t in ids)
         elif cells.is_helper_cell(cell.source):
-            cell.source = (cells.HELPER_TITLE + "\n# coursetools test helpers v2: (edited)\n"
+            cell.source = (cells.HELPER_TITLE + "\n# coursetools test helpers v3: (edited)\n"
                            "def check(*a, **k): pass\n"
                            "class graded:\n"
                            "    def __init__(self, *a, **k): pass\n"

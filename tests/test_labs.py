@@ -114,7 +114,7 @@ def test_helper_cells_are_current_collapsed_and_in_the_right_mode(lab):
         (cell,) = [nb.cells[i.index] for i in infos(nb) if i.kind == "helpers"]
         meta = nb.metadata["coursetools"]
         assert cell.source == cells.helper_source(lab, meta["contract"], meta.get("methods"),
-                                                  strict=strict)
+                                                  strict=strict, diagnosis=meta.get("diagnosis"))
         assert cell.metadata["cellView"] == "form" and "hide-input" in cell.metadata["tags"]
         assert cell.metadata["jupyter"]["source_hidden"] is True
 
@@ -216,7 +216,7 @@ def test_student_notebook_has_a_skeleton_for_each_function(lab):
 
 @pytest.mark.parametrize("lab", LABS)
 def test_metadata_names_exactly_what_the_student_writes(lab):
-    """notebook.metadata.coursetools = {"lab", "contract", "methods"}: the grader reads the
+    """notebook.metadata.coursetools = {"lab", "contract", "methods", "diagnosis"}: the grader reads the
     required names from it; they must be the top-level names whose code holds a solution."""
     nb = solution(lab)
     meta = dict(nb.metadata["coursetools"])
@@ -1549,7 +1549,7 @@ class _LabExecutions:
         for cell, info in zip(nb.cells, infos(nb)):
             if info.kind == "helpers":
                 cell.source = cells.helper_source(self.lab, meta["contract"], meta.get("methods"),
-                                                  strict=False)
+                                                  strict=False, diagnosis=meta.get("diagnosis"))
         folder = alone(tmp_path, nb, f"{self.lab}.ipynb")
         executed = nb.copy()
         NotebookClient(executed, timeout=300, kernel_name="python3", allow_errors=False,
