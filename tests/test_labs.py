@@ -654,7 +654,7 @@ def lab5_mutants():
 CLASS_CAUGHT_BY = {
     "lab4_xor": {
         "sigmoid_derivative_missing": ("sigmoid_backward", "derivative_missing"),
-        "sigmoid_derivative_of_input": ("sigmoid_backward", "relu_mask_missing"),   # worded for it
+        "sigmoid_derivative_of_input": ("sigmoid_backward", "nonzero_where_zero"),  # worded for it
         "sign_flipped": ("squared_error_backward", "sign"),
         "factor_2_missing": ("squared_error_backward", "half"),
         "sum_not_mean": ("squared_error_forward", "mean_not_sum"),
@@ -959,7 +959,7 @@ def lab6_mutants():
 
 LAB6_CAUGHT_BY = {
     "overwrite_not_accumulate": ("value_used_twice", "half"),
-    "topological_order_not_reversed": ("backward_order", "relu_mask_wrong"),   # worded for it
+    "topological_order_not_reversed": ("backward_order", "zero_where_nonzero"),  # worded for it
     "breadth_first_order": ("backward_order", "half"),
     "mul_derivative_swapped": ("value_mul", "unchanged"),
     "mul_derivative_missing": ("value_local_derivatives", "derivative_missing"),
@@ -969,7 +969,7 @@ LAB6_CAUGHT_BY = {
     "relu_mask_on_gradient": ("value_relu", "relu_mask_wrong"),
     "reflected_operators_missing": ("value_reflected", "exception"),
     "rsub_reversed": ("value_reflected", "sign"),
-    "zero_grad_does_nothing": ("zero_grad", "relu_mask_missing"),                # worded for it
+    "zero_grad_does_nothing": ("zero_grad", "nonzero_where_zero"),               # worded for it
     "train_without_zero_grad": ("train_four_epochs", "update_order"),           # worded for it
     "mse_mean_over_all_entries": ("mean_squared_error", "mean_not_sum"),
     "broadcast_axis_not_summed": ("tensor_add_broadcast", "shape"),

@@ -369,11 +369,13 @@ def test_a_label_names_the_function_in_messages_and_payloads():
 
 
 # ----------------------------------------------------------------------------- the student's view
-def student(source=""):
-    """A student lab's kernel: the helper cell in student mode, plus some code."""
+def student(source="", contract=("forward", "backward", "train"), methods=None):
+    """A student lab's kernel: the helper cell in student mode, plus some code (the helpers'
+    session sees this namespace as the notebook's)."""
     namespace = {}
-    exec(compile(cells.helper_source("lab_x", ["forward", "backward", "train"],
-                                     strict=False), "<cell>", "exec"), namespace)
+    exec(compile(cells.helper_source("lab_x", contract, methods, strict=False), "<cell>", "exec"),
+         namespace)
+    sys.modules[cells.MODULE].SESSION.namespace = lambda: namespace
     exec(source, namespace)
     return namespace
 
@@ -411,6 +413,36 @@ def test_a_function_that_uses_a_failing_function_names_the_root_cause(capsys):
     out = capsys.readouterr().out
     assert "Note: train uses forward (which failed fwd)" in out
     assert "train itself may well be right" in out
+
+
+NUM = """
+class Num:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, other):
+        return Num(self.v - other.v)       # the mistake
+
+    def __neg__(self):
+        return Num(-self.v)
+
+    def __sub__(self, other):
+        return self + (-other)             # right: it runs __add__ and __neg__ without naming them
+"""
+
+
+def test_the_root_cause_is_named_inside_a_class_through_its_operators(capsys):
+    """Lab 6's Value.__sub__ is self + (-other): its test fails because of __add__, which its
+    code never names (an operator). The notebook's own note names __add__ (it cascaded)."""
+    namespace = student(NUM, contract=["Num"], methods={"Num": ["__add__", "__neg__", "__sub__"]})
+    exec("with graded('add', points=1):\n"
+         "    check(lambda a, b: (Num(a) + Num(b)).v, dict(a=1.0, b=2.0), 3.0, 's',"
+         " label='Num.__add__')\n"
+         "with graded('sub', points=1):\n"
+         "    check(lambda a, b: (Num(a) - Num(b)).v, dict(a=1.0, b=2.0), -1.0, 'd',"
+         " label='Num.__sub__')\n", namespace)
+    out = capsys.readouterr().out
+    assert "Note: Num.__sub__ uses Num.__add__ (which failed add)" in out, out
 
 
 def test_needs_lets_run_all_go_on_and_names_what_is_missing(capsys):

@@ -55,7 +55,7 @@ def codes(name, got, expected, sizes=()):
     ("loss_history", [5.0, 3.0, 2.0], [9.0, 5.0, 3.0], (), "history_shifted"),
     ("loss_history", [9.0, 5.5, 3.7], [9.0, 5.0, 3.0], (), "update_order"),
     ("grad_w1", np.full((3, 4), np.nan), W, (), "not_finite"),
-    ("loss", 0.0, 4.0, (), "values"),                  # no ReLU hint for the loss
+    ("loss", 0.0, 4.0, (), "zero_where_nonzero"),      # no ReLU hint for the loss
     ("w1", np.where(W > 0, W, 0.0), W, (), "zero_where_nonzero"),  # no ReLU for the weights
     ("z", np.where(W > 0, W, 1.0), np.where(W > 0, W, 0.0), (), "nonzero_where_zero"),
     ("grad_w1", W + 0.1 * RNG.normal(size=W.shape), W, (), "values"),
@@ -149,3 +149,76 @@ def test_batch_sizes_also_come_from_d_or_y_in_lab_4():
     assert diagnosis.batch_sizes(dict(u=np.zeros((6, 3)), y=np.zeros((5, 1))), LAB4) == [5]
 
 
+
+
+# ----------------------------------------------------------------------------- hints per lab
+SAMPLE = dict(q=4, arg="grad_z", got=(3, 2), want=(2, 3), diff="0.5", how="divided")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _code_like(text):
+    """The words of a hint that are code: with an underscore, a digit, a dot or CamelCase."""
+    return {w for w in IDENTIFIER.findall(text)
+            if "_" in w or "." in w or any(c.isdigit() for c in w) or re.match(r"[A-Z][a-z]+[A-Z]", w)}
+
+
+def _every_hint(vocabulary, output="grad_u"):
+    """Every text the vocabulary can show, filled in, for an output named ``output``."""
+    texts = []
+    for code in {*diagnosis.HINTS, *vocabulary.hints}:
+        function, _, plain = code.rpartition(":")
+        for name in (output, "E"):
+            texts.append(vocabulary.text([plain], name, dict(SAMPLE), function))
+    return texts
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_hint_of_a_lab_names_only_what_the_lab_has(lab):
+    """"2 * (y2_pred - y_true)" in lab 4, whose code has no y2_pred, cannot happen: every name
+    in a hint is in the lab's instructor notebook (or numpy's)."""
+    text = (ROOT / "solutions" / f"{lab}.ipynb").read_text(encoding="utf-8")
+    for hint in _every_hint(vocabulary(lab)):
+        filled = {SAMPLE["arg"], "grad_u"}     # what the test filled in, not the lab's words
+        unknown = {w for w in _code_like(hint) - filled if w not in text and not w.startswith("np.")}
+        assert not unknown, (lab, unknown, hint)
+
+
+@pytest.mark.parametrize("lab", ("lab4_xor", "lab5_softmax", "lab6_autograd"))
+def test_labs_4_to_6_never_get_lab_3_s_words(lab):
+    for hint in _every_hint(vocabulary(lab)):
+        for words in ("y2_pred", "y_true", "y1", "SUMS", "sum of squares WITHOUT"):
+            assert words not in hint, (lab, hint)
+
+
+@pytest.mark.parametrize("lab", (None, *LABS))
+def test_every_hint_is_whole_sentences(lab):
+    """A hint starts with a name or a capital, ends with "." or "?", has balanced brackets and
+    no stray spaces, and every placeholder is filled in."""
+    texts = _every_hint(diagnosis.NEUTRAL if lab is None else vocabulary(lab))
+    for hint in texts:
+        assert hint.endswith((".", "?")), hint
+        assert hint[0].isupper() or hint.split()[0] in ("grad_u", "E"), hint
+        assert "{" not in hint and "}" not in hint, hint
+        assert "  " not in hint and " ," not in hint and " ." not in hint.replace(" ...", ""), hint
+        assert hint.count("(") == hint.count(")"), hint
+
+
+def test_the_neutral_hints_name_no_lab_variable():
+    for hint in _every_hint(diagnosis.NEUTRAL, output="out"):
+        assert _code_like(hint) - {SAMPLE["arg"]} <= {"np.mean", "np.exp", "ReLU", "NaN"}, hint
+
+
+def test_a_lab_words_a_hint_per_function_and_a_test_overrides_the_lab():
+    lab4 = vocabulary("lab4_xor")
+    u = np.array([[0.0, 40.0, -40.0]])
+    want = u * 0 + np.array([[0.5, 0.0, 0.0]])
+    got = np.array([[0.5, -1560.0, -1640.0]])
+    (code, text), = diagnosis.diagnose("grad_u", got, want, vocabulary=lab4, func="Sigmoid.backward")
+    assert code == "nonzero_where_zero" and "saturated" in text
+    (code, text), = diagnosis.diagnose("grad_u", got, want, vocabulary=lab4, func="Linear.backward")
+    assert code == "nonzero_where_zero" and "saturated" not in text
+    (code, _), = diagnosis.diagnose("grad_u", got, want, vocabulary=lab4, func="ReLU.backward")
+    assert code == "relu_mask_missing", "only a ReLU's zeros are a ReLU mask"
+    (_, text), = diagnosis.diagnose("grad_u", got, want, vocabulary=lab4, func="Sigmoid.backward",
+                                    hints={"nonzero_where_zero": "the test's own words"})
+    assert text == "the test's own words"
