@@ -30,7 +30,8 @@ removed or reordered inside a cell: statements run top to bottom, so, for every 
 graded is the code Python would have in effect after running those cells in that order (a
 skeleton ``def train(): raise NotImplementedError`` left above the student's own ``def train``
 in the same cell is replaced by it, as in Python). The one difference is the code the grader
-never runs (calls, loops, prints), which the feedback lists. ``redefinitions`` writes a note for
+never runs (calls, loops, prints), which the feedback lists; a contract name that such code
+rebinds gets a note. ``redefinitions`` writes a note for
 each contract name defined more than once. ``tests/grading/lab/test_reading.py`` proves the rule
 against real execution with generated notebooks.
 """
@@ -89,6 +90,7 @@ class CellCode:
     skipped: list[Skipped] = dataclasses.field(default_factory=list)
     syntax_error: str | None = None
     execution_count: int | None = None
+    rebinds: list[str] = dataclasses.field(default_factory=list)   # by statements left out
 
     @property
     def source(self) -> str:
@@ -319,6 +321,20 @@ def _keep(node: ast.stmt, reserved: frozenset[str], known) -> tuple[str | None, 
     return None, [], _describe(node)
 
 
+def _bound_names(node: ast.stmt) -> list[str]:
+    """Plain names a top-level statement binds (an assignment's targets, a loop variable, a
+    ``with ... as``), for one the grader leaves out."""
+    targets = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+    return [n.id for t in targets for n in ast.walk(t)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+
+
 def _statement(node, kind: str, names: list[str], lines: list[str]) -> Statement:
     text = _segment(lines, node)
     if kind == "import":
@@ -360,6 +376,7 @@ def extract_cell(source: str, index: int = 0, reserved=frozenset(), known=None,
         if kind is None:
             if reason:
                 result.skipped.append(Skipped(line=node.lineno, what=reason))
+                result.rebinds += _bound_names(node)
             continue
         result.statements.append(_statement(node, kind, names, lines))
     return result
@@ -407,6 +424,11 @@ def redefinitions(cells: list[CellCode], names) -> list[str]:
     for name in names:
         places = [cell for cell in cells for s in cell.statements
                   if name in s.binds and s.kind in ("def", "class", "block")]
+        rebound = [cell.index + 1 for cell in cells if name in cell.rebinds]
+        if places and rebound:
+            notes.append(f"{name} is also assigned in cell {rebound[-1]} by code the grader does "
+                         "not run (only definitions, imports and constants are); the definition "
+                         f"of cell {places[-1].index + 1} was graded.")
         if len(places) < 2:
             continue
         winner = places[-1]

@@ -158,3 +158,14 @@ def test_lab1_with_the_skeleton_left_above_its_own_train_gets_full_points():
     assert sum(t.earned for t in graded.tests) == sum(t.points for t in graded.tests) == 20
     assert not any("not_implemented" in t.codes for t in graded.tests)
     assert any("train is defined more than once in cell" in note for note in graded.notes)
+
+
+def test_a_contract_name_rebound_by_code_the_grader_does_not_run_gets_a_note():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("def train(x):\n    return x\n"),
+                nbformat.v4.new_code_cell("train = make_trainer()\nfor forward in range(3):\n    pass\n")]
+    cells = extract.extract_notebook(nb)
+    assert cells[1].rebinds == ["train", "forward"]
+    (note,) = extract.redefinitions(cells, ["train"])
+    assert note.startswith("train is also assigned in cell 2 by code the grader does not run")
+    assert extract.redefinitions(cells, ["forward"]) == [], "forward has no definition to grade"
