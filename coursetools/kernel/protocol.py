@@ -21,10 +21,11 @@ MIME = "application/vnd.coursetools.result+json"
 # so that every sign pattern that matters (a unit on and off, an output or target above and
 # below 0) is exercised on every run, whatever the random draw: 2**4 = 16 calls at most.
 MAX_MIRROR = 4
-# The notebook's own inputs are graded too, each entry scaled by a random factor in this range
-# (signs, zeros and saturation kept): the special cases a test's hints are written for (a
-# sigmoid at +-40) reach the grade with values no hard-coded answer can know.
-JITTER = (0.8, 1.25)
+# The notebook's own inputs are graded too, each entry scaled by a random factor
+# exp(0.1 * z), z standard normal clipped to +-2, so in this range (signs, zeros and saturation
+# kept): the special cases a test's hints are written for (a sigmoid at +-40) reach the grade
+# with values no hard-coded answer can know.
+JITTER = (_math.exp(-0.2), _math.exp(0.2))
 
 
 class WrongOutput(Exception):
@@ -128,8 +129,9 @@ def _random_same_sign(value, rng):
 
 
 def _jittered(value, rng):
-    """``value`` with every entry scaled by its own random factor in ``JITTER``."""
-    factor = rng.uniform(*JITTER, size=np.shape(value))
+    """``value`` with every entry scaled by its own random factor in ``JITTER`` (drawn with
+    ``standard_normal`` only, like every varied input: a patched generator shows)."""
+    factor = np.exp(0.1 * np.clip(rng.standard_normal(np.shape(value)), -2.0, 2.0))
     scaled = np.asarray(value, dtype=float) * factor
     if isinstance(value, np.ndarray):
         return scaled

@@ -52,3 +52,14 @@ def test_the_notebook_s_own_special_cases_are_graded_with_varied_values():
     assert 32 <= own["u"][0, 1] <= 50 and -50 <= own["u"][0, 2] <= -32   # still saturated
     assert len(protocol.variants(args, rng=np.random.default_rng(3))) == 1, \
         "a check that varies nothing is called once, on the notebook's inputs"
+
+
+def test_every_varied_input_is_drawn_with_standard_normal_only():
+    """A student's patched generator (a cheat seen in grading) must change the inputs, which
+    the grader notices, not break the draw: variants needs nothing but standard_normal."""
+    class Fixed:
+        def standard_normal(self, size=None):
+            return np.full(size, 0.5) if size else 0.5
+    found = protocol.variants(dict(ARGS, lr=0.1), vary=("x", "lr"), vary_keep_sign=("w1",),
+                              rng=Fixed())
+    assert len(found) == 4 + 1 and np.allclose(found[-1]["x"], ARGS["x"] * np.exp(0.05))
