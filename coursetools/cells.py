@@ -1,8 +1,9 @@
 """The notebook cells that carry kernel-side code (``coursetools/kernel/``): built here, only here.
 
-- the labs' **test-helper cell**: ``kernel/checks.py`` executed as the module
-  ``coursetools_checks``, then only the public names bound, then ``configure`` with the lab's
-  contract and mode (strict in instructor notebooks, forgiving in student labs). Its first line
+- the labs' **test-helper cell**: ``kernel/protocol.py``, ``kernel/diagnosis.py`` and
+  ``kernel/checks.py`` executed as the modules ``coursetools_protocol``,
+  ``coursetools_diagnosis`` and ``coursetools_checks``, then only the public names bound, then
+  ``configure`` with the lab's contract, diagnosis vocabulary and mode (strict in instructor notebooks, forgiving in student labs). Its first line
   is a Colab form title and its metadata collapses it in Colab, Jupyter and on the site;
 - the grading notebooks' **setup cell** (``kernel/guard.py``), **helper cell** (the same module,
   recording mode), **isolation cells** and **recording cell**.
@@ -12,7 +13,8 @@
   its source; ``refresh_figure_cells`` puts the current text into every such cell, so that
   ``coursetools labs`` keeps them in step and ``--check`` fails when one has drifted.
 
-Each embedded module keeps its ``VERSION``; the helper cell repeats it on its second line, which is
+Each embedded module keeps its ``VERSION``; the helper cell repeats the version of
+``checks.py`` (bumped whenever any of its three modules changes) on its second line, which is
 how the generator and the grader recognise the cell and refuse an outdated one.
 """
 from __future__ import annotations
@@ -28,7 +30,7 @@ FIGURE_MARK = "# coursetools figure {name} v{version}: generated from coursetool
 FIGURE_WHAT = {"value_graph": "plot_graph draws a computational graph"}
 _FIGURE_MARK = re.compile(r"^# coursetools figure (\w+) v(\d+):")
 HELPER_TITLE = "#@title Test helpers (run this cell; you do not need to read it)"
-HELPER_MARK = "# coursetools test helpers v{version}: generated from coursetools/kernel/checks.py; do not edit"
+HELPER_MARK = "# coursetools test helpers v{version}: generated from coursetools/kernel/; do not edit"
 HELPER_METADATA = {"cellView": "form", "jupyter": {"source_hidden": True}, "tags": ["hide-input"]}
 MODULE = "coursetools_checks"
 _MARK = re.compile(r"^# coursetools test helpers v(\d+):")
@@ -60,16 +62,27 @@ def _embed(name: str, module: str, filename: str) -> list[str]:
             f'__import__("sys").modules["{module}"].__dict__)']
 
 
-def helper_source(lab: str | None, contract, methods=None, strict: bool = True) -> str:
-    """The test-helper cell of a lab (``strict``: instructor notebook; else student lab)."""
+# The kernel modules of the test-helper cell, in import order: (module, name in sys.modules).
+HELPER_MODULES = (("protocol", "coursetools_protocol"), ("diagnosis", "coursetools_diagnosis"),
+                  ("checks", MODULE))
+
+
+def helper_source(lab: str | None, contract, methods=None, strict: bool = True,
+                  diagnosis=None) -> str:
+    """The test-helper cell of a lab (``strict``: instructor notebook; else student lab);
+    ``diagnosis``: the lab's diagnosis vocabulary (``metadata.coursetools.diagnosis``)."""
     from coursetools.kernel import checks
 
-    settings = json.dumps({"lab": lab, "contract": list(contract),
-                           "methods": {k: list(v) for k, v in dict(methods or {}).items()},
-                           "strict": bool(strict)}, sort_keys=True)
+    settings = {"lab": lab, "contract": list(contract),
+                "methods": {k: list(v) for k, v in dict(methods or {}).items()},
+                "strict": bool(strict)}
+    if diagnosis:
+        settings["diagnosis"] = diagnosis
+    settings = json.dumps(settings, sort_keys=True)
     names = ", ".join(checks.PUBLIC)
     lines = [HELPER_TITLE, HELPER_MARK.format(version=module_version("checks")),
-             *_embed("checks", MODULE, checks.HELPERS_FILE),
+             *[line for name, module in HELPER_MODULES
+               for line in _embed(name, module, checks.HELPERS_FILE)],
              f"from {MODULE} import configure as _configure, {names}",
              f"_configure(**__import__('json').loads({settings!r}))",
              "del _configure"]

@@ -41,7 +41,7 @@ def _set_helpers(nb, infos, strict: bool) -> bool:
     meta = nb.metadata.get(markers.METADATA, {})
     cell = next(nb.cells[i.index] for i in infos if i.kind == "helpers")
     source = cells.helper_source(meta.get("lab"), meta.get("contract", []), meta.get("methods"),
-                                 strict=strict)
+                                 strict=strict, diagnosis=meta.get("diagnosis"))
     metadata = {**cell.metadata, **copy.deepcopy(cells.HELPER_METADATA)}
     if cell.source == source and cell.metadata == metadata:
         return False

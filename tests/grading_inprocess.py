@@ -47,15 +47,15 @@ def execute(nb) -> list[CellResult]:
             continue
         module = sys.modules.get(cells.MODULE)
         if module is not None and role is not Role.HELPERS:
-            module._STATE["sink"] = result.payloads.append
-            module._user_namespace = lambda: namespace
+            module.SESSION.sink = result.payloads.append
+            module.SESSION.namespace = lambda: namespace
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(cell.source, f"<grading cell {index}>", "exec"), namespace)
         except Exception as error:  # noqa: BLE001 - as a kernel would report it
             result.errors.append((type(error).__name__, str(error)))
         if role is Role.RECORDING:
-            sys.modules[cells.MODULE]._STATE["sink"] = result.payloads.append
+            sys.modules[cells.MODULE].SESSION.sink = result.payloads.append
     return results
 
 

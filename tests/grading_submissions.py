@@ -149,6 +149,8 @@ CASES = [
         "def poly(x):\n    return " + " + ".join(f"{i} * x" for i in range(1000)),)), 20,
          status="error while defining"),
     Case("stale_copy_ran_first", lambda: _stale_copy(), 20),
+    # Python runs the last definition of a cell: the skeleton left above is never graded.
+    Case("skeleton_left_above", lambda: _skeleton_left_above(), 20),
     # ---------------------------------------------------------------- cheating (each alone)
     Case("cheat_edited_tests", lambda: _edited_tests(submission(solved=())), 0,
          status="not attempted", kind="cheat"),
@@ -419,7 +421,7 @@ def _edited_tests(nb):
             ids = markers.graded_ids(cell.source)
             cell.source = "\n".join(f'print("\\u2713 {t} (1/1 points)")' for t in ids)
         elif cells.is_helper_cell(cell.source):
-            cell.source = (cells.HELPER_TITLE + "\n# coursetools test helpers v2: (edited)\n"
+            cell.source = (cells.HELPER_TITLE + "\n# coursetools test helpers v3: (edited)\n"
                            "def check(*a, **k): pass\n"
                            "class graded:\n"
                            "    def __init__(self, *a, **k): pass\n"
@@ -453,6 +455,16 @@ def _stale_copy():
     broken = v4.new_code_cell("def forward(x, w1, w2):\n    return 0.0, 0.0, 0.0")
     broken.execution_count = 3
     nb.cells.append(broken)
+    return nb
+
+
+def _skeleton_left_above():
+    """The correct lab with the skeleton of train left above the student's own, in one cell."""
+    nb = submission()
+    skeleton = next(c.source for c in student_notebook().cells
+                    if c.cell_type == "code" and _defines(c.source, "train"))
+    cell = next(c for c in nb.cells if c.cell_type == "code" and _defines(c.source, "train"))
+    cell.source = skeleton + "\n\n\n" + cell.source
     return nb
 
 

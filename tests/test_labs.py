@@ -117,7 +117,7 @@ def test_helper_cells_are_current_collapsed_and_in_the_right_mode(lab):
         (cell,) = [nb.cells[i.index] for i in infos(nb) if i.kind == "helpers"]
         meta = nb.metadata["coursetools"]
         assert cell.source == cells.helper_source(lab, meta["contract"], meta.get("methods"),
-                                                  strict=strict)
+                                                  strict=strict, diagnosis=meta.get("diagnosis"))
         assert cell.metadata["cellView"] == "form" and "hide-input" in cell.metadata["tags"]
         assert cell.metadata["jupyter"]["source_hidden"] is True
 
@@ -219,7 +219,7 @@ def test_student_notebook_has_a_skeleton_for_each_function(lab):
 
 @pytest.mark.parametrize("lab", LABS)
 def test_metadata_names_exactly_what_the_student_writes(lab):
-    """notebook.metadata.coursetools = {"lab", "contract", "methods"}: the grader reads the
+    """notebook.metadata.coursetools = {"lab", "contract", "methods", "diagnosis"}: the grader reads the
     required names from it; they must be the top-level names whose code holds a solution."""
     nb = solution(lab)
     meta = dict(nb.metadata["coursetools"])
@@ -660,7 +660,7 @@ def lab5_mutants():
 CLASS_CAUGHT_BY = {
     "lab4_xor": {
         "sigmoid_derivative_missing": ("sigmoid_backward", "derivative_missing"),
-        "sigmoid_derivative_of_input": ("sigmoid_backward", "relu_mask_missing"),   # worded for it
+        "sigmoid_derivative_of_input": ("sigmoid_backward", "nonzero_where_zero"),  # worded for it
         "sign_flipped": ("squared_error_backward", "sign"),
         "factor_2_missing": ("squared_error_backward", "half"),
         "sum_not_mean": ("squared_error_forward", "mean_not_sum"),
@@ -978,7 +978,7 @@ def lab6_mutants():
 
 LAB6_CAUGHT_BY = {
     "overwrite_not_accumulate": ("value_used_twice", "half"),
-    "topological_order_not_reversed": ("backward_order", "relu_mask_wrong"),   # worded for it
+    "topological_order_not_reversed": ("backward_order", "zero_where_nonzero"),  # worded for it
     "breadth_first_order": ("backward_order", "half"),
     "recursive_topological_order": ("backward_long_graph", "exception"),          # RecursionError
     "mul_derivative_swapped": ("value_mul", "unchanged"),
@@ -989,7 +989,7 @@ LAB6_CAUGHT_BY = {
     "relu_mask_on_gradient": ("value_relu", "relu_mask_wrong"),
     "reflected_operators_missing": ("value_reflected", "exception"),
     "rsub_reversed": ("value_reflected", "sign"),
-    "zero_grad_does_nothing": ("zero_grad", "relu_mask_missing"),                # worded for it
+    "zero_grad_does_nothing": ("zero_grad", "nonzero_where_zero"),               # worded for it
     "train_without_zero_grad": ("train_four_epochs", "update_order"),           # worded for it
     "mse_mean_over_all_entries": ("mean_squared_error", "mean_not_sum"),
     "broadcast_axis_not_summed": ("tensor_add_broadcast", "shape"),
@@ -2010,7 +2010,7 @@ class _LabExecutions:
         for cell, info in zip(nb.cells, infos(nb)):
             if info.kind == "helpers":
                 cell.source = cells.helper_source(self.lab, meta["contract"], meta.get("methods"),
-                                                  strict=False)
+                                                  strict=False, diagnosis=meta.get("diagnosis"))
         folder = alone(tmp_path, nb, f"{self.lab}.ipynb")
         executed = nb.copy()
         NotebookClient(executed, timeout=300, kernel_name="python3", allow_errors=False,

@@ -44,23 +44,27 @@ def graph_operation(node):
 def graph_ranks(output):
     """Each node's rank: the length of the longest path from it to ``output`` (which has 0).
 
-    Iterative (no recursion limit): a topological order first, then ranks from the output back.
+    Iterative (no recursion limit), and on purpose not the lab's depth-first order: every node
+    is found from the output, then Kahn's algorithm walks back from the output, placing a node
+    once all the nodes that use it are placed (its rank is final then).
     """
-    order, visited, stack = [], set(), [(output, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)        # after all its parents
-            continue
-        if id(node) in visited:       # pushed twice, expanded once
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        stack.extend((parent, False) for parent in graph_parents(node) if id(parent) not in visited)
-    rank = {id(output): 0}
-    for node in reversed(order):      # every node after all its users
+    found, users, frontier = {id(output)}, {}, [output]
+    while frontier:
+        for parent in graph_parents(frontier.pop()):
+            users[id(parent)] = users.get(id(parent), 0) + 1
+            if id(parent) not in found:
+                found.add(id(parent))
+                frontier.append(parent)
+    rank, ready, order = {id(output): 0}, [output], []
+    while ready:
+        node = ready.pop()
+        order.append(node)
         for parent in graph_parents(node):
             rank[id(parent)] = max(rank.get(id(parent), 0), rank[id(node)] + 1)
+            users[id(parent)] -= 1
+            if users[id(parent)] == 0:
+                ready.append(parent)
+    order.reverse()                   # every node after all its parents
     return order, rank
 
 

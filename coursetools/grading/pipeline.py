@@ -122,7 +122,7 @@ def _notes_on_cells(sub: Submission, nb, codes, lab: instructor.Lab) -> None:
 def _contract_status(sub: Submission, codes, lab: instructor.Lab) -> bool:
     """Flag missing definitions; True if there is anything to execute."""
     defined = extract.defined_names(codes)
-    statements = {n: s for c in codes for s in c.statements for n in s.binds}
+    statements = extract.effective(codes)
     skeleton = []
     for name in lab.contract:
         kind = "class" if name in lab.methods else "function"
@@ -147,7 +147,7 @@ def prepare(sub: Submission, lab: instructor.Lab, others) -> list[extract.CellCo
     codes = extract.extract_notebook(nb, reserved=frozenset(checks.PUBLIC),
                                      skip=cells.is_helper_cell)
     _notes_on_cells(sub, nb, codes, lab)
-    sub.notes += extract.resolve_duplicates(codes, lab.contract)
+    sub.notes += extract.redefinitions(codes, lab.contract)
     return codes if _contract_status(sub, codes, lab) else None
 
 

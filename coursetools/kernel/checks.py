@@ -1,11 +1,14 @@
 """Test helpers of the labs: graded tests that say what is wrong, not only that it is wrong.
 
-This module runs in three places: in every lab notebook (its test-helper cell executes this very
-source as the module ``coursetools_checks``, so a lab runs alone in Colab), in the grading
-kernels, and in the grader's own process, which compares the results the kernels recorded with
-``compare`` and ``diagnose``. So it imports only the standard library and numpy.
+This is the public API of the kernel side (``PUBLIC``: what a lab notebook sees) and the one
+session of a kernel (``SESSION``); the diagnosis of a wrong output is ``diagnosis.py`` (pure,
+worded per lab by the lab's configuration) and what a grading kernel emits is ``protocol.py``.
+The three run in every lab notebook (its test-helper cell executes them as the modules
+``coursetools_protocol``, ``coursetools_diagnosis`` and ``coursetools_checks``, so a lab runs
+alone in Colab), in the grading kernels, and in the grader's own process. So they import only
+the standard library and numpy.
 
-A notebook sees only the names of ``PUBLIC``; everything else stays inside this module, so a
+A notebook sees only the names of ``PUBLIC``; everything else stays inside these modules, so a
 student's own variables (``results``, ``check_count``...) cannot break the helpers::
 
     with graded("backward_small", points=2):
@@ -19,59 +22,66 @@ attributes, call some methods" into a function of keyword arguments that ``check
 ``coursetools/README.md`` documents the API, the mistake codes and the grader's record mode.
 """
 import copy as _copy
-import hashlib as _hashlib
-import itertools as _itertools
+import dis as _dis
 import json as _json
-import math as _math
 import sys as _sys
 import traceback as _traceback
 
 import numpy as np
 
-VERSION = 2
+if __package__:
+    from . import diagnosis as _diagnosis, protocol
+else:   # executed by the test-helper cell, after the two modules it put in sys.modules
+    import coursetools_diagnosis as _diagnosis
+    import coursetools_protocol as protocol
+
+VERSION = 3
 PUBLIC = ("graded", "check", "method", "summary", "needs", "ready_to_hand_in")
-MIME = "application/vnd.coursetools.result+json"
-# In grading, every varied call is repeated with each combination of signs of these arguments,
-# so that every sign pattern that matters (a unit on and off, an output or target above and
-# below 0) is exercised on every run, whatever the random draw: 2**4 = 16 calls at most.
-MAX_MIRROR = 4
 HELPERS_FILE = "<test helpers>"
-
-# Stable mistake codes (the grader counts students per code); the text is the hint's title.
-MISTAKES = {
-    "shape": "wrong shape",
-    "transposed": "transposed result",
-    "factor_2": "twice the expected value",
-    "half": "half the expected value (factor 2 missing)",
-    "sign": "wrong sign",
-    "mean_not_sum": "averaged instead of summed (or the reverse)",
-    "relu_mask_missing": "nonzero where the ReLU should block",
-    "relu_mask_wrong": "zero where the ReLU should let through",
-    "output_relu": "ReLU applied to the output layer",
-    "history_shifted": "loss recorded after the update instead of before",
-    "update_order": "first step right, later steps wrong",
-    "not_finite": "NaN or infinity",
-    "derivative_missing": "the incoming gradient passed back unchanged (a derivative missing)",
-    "unchanged": "equal to an input, unchanged (not updated or not computed)",
-    "bias_missing": "the bias is not added",
-    "zeros": "all zeros where the expected value is not",
-    "values": "wrong values",
-    "mutates_input": "modifies its inputs in place",
-    "not_implemented": "not implemented yet",
-    "missing_function": "function not defined",
-    "wrong_type": "wrong number or type of outputs",
-    "exception": "raised an exception",
-}
-
-_STATE = {"mode": "notebook", "strict": True, "nonce": None, "sink": None,
-          "lab": None, "contract": [], "methods": {},
-          "test": None, "call": 0, "checks": 0, "codes": [], "in_func": False, "func": None,
-          "func_obj": None, "results": {}, "failed": {}, "own": None, "suffix": ""}
 METHOD_VARIANT = "~methods"   # the suffix of a test's id when it runs as a method variant
+WrongOutput = protocol.WrongOutput
 
 
-class WrongOutput(Exception):
-    """A function returned something that is not the expected number of numeric outputs."""
+def _user_namespace():
+    """The notebook's namespace: IPython's user namespace, else ``__main__``'s."""
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    return shell.user_ns if shell is not None else _sys.modules["__main__"].__dict__
+
+
+class Session:
+    """Everything a kernel's helpers remember, in one object (``SESSION``).
+
+    Set up once by ``configure`` (the lab, its contract, its diagnosis vocabulary, strict or
+    not) and ``enable_recording`` (record mode, the nonce of the varied inputs, where payloads
+    go); then the test that runs now (``test``, its calls and checks, the function under test)
+    and what every test ended with (``results``, ``failed``). ``namespace`` returns the
+    notebook's namespace and ``sink`` receives the payloads of record mode (None: displayed):
+    an in-process driver replaces both.
+    """
+
+    def __init__(self):
+        self.mode, self.strict, self.nonce, self.sink = "notebook", True, None, None
+        self.namespace = _user_namespace
+        self.lab, self.contract, self.methods = None, [], {}
+        self.vocabulary = _diagnosis.NEUTRAL
+        self.results, self.failed, self.own, self.suffix = {}, {}, None, ""
+        self.start(None)
+
+    def start(self, test):
+        """A test begins (``test``) or ends (None): forget the previous one's calls."""
+        self.test, self.call, self.checks, self.codes = test, 0, 0, []
+        self.in_func, self.func, self.func_obj = False, None, None
+
+    @property
+    def recording(self):
+        return self.mode == "record"
+
+
+SESSION = Session()
 
 
 class TestFailed(AssertionError):
@@ -81,30 +91,21 @@ class TestFailed(AssertionError):
         return str(self).splitlines()
 
 
-# ----------------------------------------------------------------------------- encoding
-def encode(value):
-    """A number or array as JSON-ready ``{"shape": [...], "data": [...]}`` (NaN/inf as strings)."""
-    array = _as_float_array(value, "value")
-    data = []
-    for v in array.ravel().tolist():
-        data.append(v if _math.isfinite(v) else ("nan" if v != v else ("inf" if v > 0 else "-inf")))
-    return {"shape": list(array.shape), "data": data}
-
-
-def decode(encoded):
-    """The float64 array of an ``encode``d value."""
-    data = [float(v) for v in encoded["data"]]
-    return np.array(data, dtype=np.float64).reshape(tuple(encoded["shape"]))
-
-
-def _as_float_array(value, name):
-    if value is None or isinstance(value, (str, bytes, dict, set)) or callable(value):
-        raise WrongOutput(f"{name} is {type(value).__name__}, not a number or an array")
+# ----------------------------------------------------------------------------- check
+def _emit(payload):
+    if SESSION.sink is not None:
+        SESSION.sink(payload)
+        return
     try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise WrongOutput(f"{name} is not a number or an array of numbers ({error})") from None
-    return array
+        from IPython.display import display
+    except ImportError:  # outside IPython: one JSON line on stdout
+        print(_json.dumps({protocol.MIME: payload}))
+        return
+    display({protocol.MIME: payload}, raw=True)
+
+
+def _func_name(func):
+    return getattr(func, "__name__", type(func).__name__)
 
 
 def _split(result, count):
@@ -116,406 +117,22 @@ def _split(result, count):
     return [result]
 
 
-def _show(array):
-    if array.ndim == 0:
-        return repr(float(array))
-    return np.array2string(array, precision=6, threshold=12, edgeitems=2, max_line_width=100)
-
-
-# ----------------------------------------------------------------------------- diagnosis
-def batch_sizes(args):
-    """Divisors that averaging could have introduced: N, m and N*m from the first of the
-    arguments ``y_true``, ``x``, ``d`` (targets) and ``y`` (outputs) that is an array."""
-    sizes = set()
-    for name in ("y_true", "x", "d", "y"):
-        value = args.get(name) if isinstance(args, dict) else None
-        if value is None:
-            continue
-        shape = np.shape(value)
-        if len(shape) >= 1:
-            sizes.update(shape)
-            sizes.add(int(np.prod(shape)))
-        if sizes:
-            break
-    return sorted(q for q in sizes if q >= 2)
-
-
-def _has_relu(name):
-    """Outputs a ReLU acts on (directly or through its derivative): y1..., y2..., grad..."""
-    return str(name).startswith(("y1", "y2", "grad"))
-
-
-def _is_grad(name):
-    return str(name).startswith("grad")
-
-
-def _hint_shape(name, grad, info):
-    text = f"{name} has shape {info['got']} but should have shape {info['want']}"
-    if info["want"] == ():
-        return text + ": return one number, e.g. float(...)"
-    return text + (": each gradient has the shape of its weight" if grad else "")
-
-
-def _hint_half(name, grad, info):
-    if grad:
-        return (f"every value of {name} is half the expected one: the loss is the sum of squares "
-                "WITHOUT 1/2, so its derivative is 2 * (y2_pred - y_true): the factor 2 is missing")
-    return f"every value of {name} is half the expected one: is a factor 2 missing (or a 1/2 too many)?"
-
-
-def _hint_sign(name, grad, info):
-    if grad:
-        return (f"{name} has the opposite sign: the output gradient is 2 * (y2_pred - y_true); "
-                "2 * (y_true - y2_pred) is the NEGATIVE gradient")
-    return f"{name} has the opposite sign"
-
-
-def _hint_mean(name, grad, info):
-    q = info["q"]
-    if info["how"] == "multiplied by":
-        return (f"{name} is {q} times the expected value: a division by {q} is missing? Where the "
-                "loss is the MEAN over the N samples of the batch, the loss and every gradient "
-                "carry the factor 1/N")
-    return (f"{name} is the expected value divided by {q}: a division by {q} (or an np.mean) too "
-            "many? Where the loss SUMS over the samples and outputs, do not average anywhere; "
-            "where it is the mean over the samples, divide by N only once")
-
-
-def _hint_mask_missing(name, grad, info):
-    if grad:
-        return (f"{name} is nonzero where it should be 0: a hidden unit with y1 < 0 passes no "
-                "gradient back; multiply the gradient arriving at y1 by the ReLU derivative (y1 > 0)")
-    return f"{name} is nonzero where it should be 0: did you apply the ReLU, max(y1, 0)?"
-
-
-def _hint_values(name, grad, info):
-    text = f"{name} has wrong values (largest difference {info['diff']:.3g})"
-    if grad:
-        text += "; the numerical gradient check below helps to find which entries are wrong"
-    return text
-
-
-_HINTS = {
-    "shape": _hint_shape,
-    "transposed": lambda name, grad, info: (
-        f"{name} has the transposed shape {info['got']} instead of {info['want']}: each gradient "
-        "has the shape of its weight; check the order of the factors of the matrix product"),
-    "transposed_square": lambda name, grad, info: (
-        f"{name} equals the TRANSPOSE of the expected value: check the order of the factors in "
-        "the matrix product"),
-    "factor_2": lambda name, grad, info: (
-        f"every value of {name} is twice the expected one: is a factor 2 applied twice?"),
-    "half": _hint_half,
-    "sign": _hint_sign,
-    "mean_not_sum": _hint_mean,
-    "relu_mask_missing": _hint_mask_missing,
-    "relu_mask_wrong": lambda name, grad, info: (
-        f"{name} is 0 where it should not be: the ReLU mask (y1 > 0) blocks only the hidden units "
-        "with a negative pre-activation; check where and on what you apply it"),
-    "output_relu": lambda name, grad, info: (
-        f"{name} has no negative values where the expected one has: the output layer has NO "
-        "ReLU (y2_pred = y1_relu @ w2)"),
-    "history_shifted": lambda name, grad, info: (
-        f"{name} is shifted by one step: record the loss BEFORE each update, so that {name}[0] "
-        "is the loss of the initial weights"),
-    "update_order": lambda name, grad, info: (
-        f"the first value of {name} is right but later ones are not, so the updates are wrong: "
-        "if backward passes its tests, compute both gradients from the current w1 and w2 before "
-        "updating either, then w = w - learning_rate * grad"),
-    "not_finite": lambda name, grad, info: (
-        f"{name} contains NaN or infinity: an overflow (np.exp of a large number: subtract the "
-        "row maximum before np.exp), the log of 0, or a division by zero?"),
-    "derivative_missing": lambda name, grad, info: (
-        f"{name} equals {info['arg']}, the gradient that came in, unchanged: multiply it by the "
-        "local derivative (for an activation, its derivative at the stored input: z * (1 - z) "
-        "for the sigmoid, the mask (u > 0) for the ReLU)"),
-    "unchanged": lambda name, grad, info: (
-        f"{name} equals the input {info['arg']} unchanged: is it updated (for example "
-        "W = W - learning_rate * dW) or computed at all?"),
-    "bias_missing": lambda name, grad, info: (
-        f"{name} is the expected value minus the bias {info['arg']}: add the bias (u = x @ W + b, "
-        "where b of shape (1, n_out) is added to every row)"),
-    "zeros": lambda name, grad, info: (
-        f"every entry of {name} is 0 but the expected value is not: is it computed (and stored) "
-        "at all, or does a mask block everything?"),
-    "values": _hint_values,
-}
-
-
-def _hint(code, name, **info):
-    writer = _HINTS.get(code)
-    return writer(str(name), _is_grad(name), info) if writer else MISTAKES.get(code, code)
-
-
-def _close(a, b, rtol, atol):
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
-
-
-def _numeric_inputs(inputs):
-    """The arguments of a call that are numbers or arrays, as float64 arrays (others skipped)."""
-    arrays = {}
-    for arg, value in (inputs or {}).items():
-        try:
-            arrays[str(arg)] = _as_float_array(value, arg)
-        except (WrongOutput, TypeError, ValueError):
-            continue
-    return arrays
-
-
-def _is_bias(arg):
-    return arg == "b" or (arg.startswith("b") and arg[1:].isdigit())
-
-
-def _input_mistakes(got, want, inputs, rtol, atol):
-    """Mistakes that show against the arguments of the call: an input passed back unchanged
-    (``derivative_missing`` for a gradient, ``unchanged`` otherwise), or a bias left out."""
-    for arg, value in inputs.items():
-        if value.shape == got.shape and value.size and _close(got, value, rtol, atol) \
-                and not _close(want, value, rtol, atol):
-            return [("derivative_missing" if _is_grad(arg) else "unchanged", dict(arg=arg))]
-    for arg, value in inputs.items():
-        if not _is_bias(arg) or not value.size or not np.any(value != 0):
-            continue
-        try:
-            with_bias = got + value
-        except ValueError:
-            continue
-        if with_bias.shape == want.shape and _close(with_bias, want, rtol, atol):
-            return [("bias_missing", dict(arg=arg))]
-    return []
-
-
-def diagnose(name, got, expected, sizes=(), rtol=1e-6, atol=1e-9, inputs=None, hints=None):
-    """Likely mistakes behind ``got`` != ``expected``: a list of ``(code, text)``, most specific first.
-
-    ``name`` is the output's name (hints differ for gradients, names starting with "grad");
-    ``sizes`` are the batch sizes that averaging could divide by (see ``batch_sizes``).
-    ``inputs`` (optional) are the arguments of the call, by name: with them an output that
-    equals an input (``derivative_missing``, ``unchanged``) or misses a bias argument ``b``, ``b1``,
-    ... (``bias_missing``) is recognised. ``hints`` (optional) maps a code to the text to show
-    instead of the default one (a test's own wording).
-    """
-    got = _as_float_array(got, name)
-    want = _as_float_array(expected, name)
-    found, info = [], {}
-    if got.shape != want.shape:
-        code = "transposed" if got.ndim >= 2 and got.shape == want.shape[::-1] else "shape"
-        found, info = [code], dict(got=got.shape, want=want.shape)
-    with np.errstate(all="ignore"):
-        if not found and np.any(~np.isfinite(got) & np.isfinite(want)):
-            found = ["not_finite"]
-        if not found:
-            found = _diagnose_values(name, got, want, sizes, rtol, atol, _numeric_inputs(inputs))
-        diff = float(np.max(np.abs(got - want))) if got.size and got.shape == want.shape else 0.0
-    texts = []
-    for item in found or ["values"]:
-        code, extra = item if isinstance(item, tuple) else (item, {})
-        text = _hint(code, name, diff=diff, **info, **extra)
-        code = "transposed" if code == "transposed_square" else code
-        if hints and code in hints:
-            text = str(hints[code])
-        texts.append((code, text))
-    return texts
-
-
-def _scaling_mistakes(got, want, sizes, rtol, atol):
-    """sign, factor_2, half, mean_not_sum and a square transpose (see ``diagnose``)."""
-    found = [code for code, other in (("sign", -want), ("factor_2", 2 * want), ("half", want / 2))
-             if _close(got, other, rtol, atol)]
-    for q in sorted(set(int(q) for q in sizes)):
-        divided, multiplied = _close(got, want / q, rtol, atol), _close(got, want * q, rtol, atol)
-        if q >= 2 and (divided or multiplied):
-            found.append(("mean_not_sum", dict(q=q, how="divided by" if divided else "multiplied by")))
-            break
-    if got.ndim == 2 and got.shape[0] == got.shape[1] and _close(got, want.T, rtol, atol):
-        found.append("transposed_square")
-    return found
-
-
-def _diagnose_values(name, got, want, sizes, rtol, atol, inputs):
-    """The codes of a same-shape, finite mismatch (see ``diagnose``)."""
-    found = []
-    scale = float(np.max(np.abs(want))) if want.size else 0.0
-    tiny = atol + 1e-12 * scale
-    if scale > tiny:
-        found = _scaling_mistakes(got, want, sizes, rtol, atol)
-        if (str(name).startswith("y2") and np.any(want < -tiny)
-                and _close(got, np.maximum(want, 0), rtol, atol)):
-            found.append("output_relu")
-        if got.ndim == 1 and got.size >= 2 and not found:
-            if _close(got[:-1], want[1:], rtol, atol):
-                found.append("history_shifted")
-            elif _close(got[:1], want[:1], rtol, atol):
-                found.append("update_order")
-        if not found and inputs:
-            found += _input_mistakes(got, want, inputs, rtol, atol)
-        if not found and got.size >= 2 and np.all(np.abs(got) <= tiny):
-            found.append("zeros")
-    zero = np.abs(want) <= tiny
-    wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
-    if not found and _has_relu(name) and np.any(zero & wrong):
-        found.append("relu_mask_missing")
-    if not found and _has_relu(name) and np.any(~zero & (np.abs(got) <= tiny) & wrong):
-        found.append("relu_mask_wrong")
-    return found
-
-
-def compare(got, expected, names=None, rtol=1e-6, atol=1e-9, sizes=(), inputs=None, hints=None):
-    """Compare the outputs of one call with the expected ones.
-
-    ``got`` and ``expected`` are sequences of outputs (numbers or arrays). Returns a list of
-    mismatches, each ``{"output": name, "codes": [...], "message": text}``; empty if all match.
-    ``inputs`` and ``hints`` are passed on to ``diagnose``.
-    """
-    expected = list(expected)
-    names = list(names) if names else [f"output {i + 1}" for i in range(len(expected))]
-    got = list(got)
-    if len(got) != len(expected):
-        return [{"output": None, "codes": ["wrong_type"],
-                 "message": f"returned {len(got)} value(s) but {len(expected)} are expected: "
-                            f"return {', '.join(names)}" + (" as a tuple" if len(names) > 1 else "")}]
-    mismatches = []
-    for name, value, want in zip(names, got, expected):
-        try:
-            value = _as_float_array(value, name)
-        except WrongOutput as error:
-            mismatches.append({"output": name, "codes": ["wrong_type"], "message": str(error)})
-            continue
-        want = _as_float_array(want, name)
-        if _close(value, want, rtol, atol):
-            continue
-        found = diagnose(name, value, want, sizes=sizes, rtol=rtol, atol=atol, inputs=inputs,
-                         hints=hints)
-        lines = [f"output {name} is wrong",
-                 f"  expected (shape {want.shape}): {_show(want)}",
-                 f"  got      (shape {value.shape}): {_show(value)}"]
-        lines += [f"  hint [{code}]: {text}" for code, text in found]
-        mismatches.append({"output": name, "codes": [code for code, _ in found],
-                           "message": "\n".join(lines)})
-    return mismatches
-
-
-def error_code(error, where="check"):
-    """The mistake code of an error string "Type: message" (or an exception) seen at ``where``.
-
-    ``where`` is "check" for an error raised while calling the function, "end" for an error in
-    the test cell itself (e.g. a NameError because the function is not defined).
-    """
-    text = f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error)
-    kind = text.split(":", 1)[0].strip()
-    if kind == "NotImplementedError":
-        return "not_implemented"
-    if kind == "WrongOutput":
-        return "wrong_type"
-    if kind == "NameError" and where == "end":
-        return "missing_function"
-    return "exception"
-
-
-# ----------------------------------------------------------------------------- varied inputs
-def _changed(before, after):
-    try:
-        a = np.asarray(before)
-        b = np.asarray(after)
-        if a.dtype == object or b.dtype == object:
-            return before is not after and before != after
-        return a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
-    except Exception:
-        return True
-
-
-def _random_like(value, rng):
-    if isinstance(value, np.ndarray):
-        return rng.standard_normal(value.shape)
-    if isinstance(value, np.generic):
-        return np.float64(rng.standard_normal())
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(rng.standard_normal())
-    raise TypeError(f"cannot vary an argument of type {type(value).__name__}")
-
-
-def _random_same_sign(value, rng):
-    """Random values whose entries keep the signs of ``value`` (zeros stay zero).
-
-    For tests whose point is a sign pattern (a ReLU unit that is off), so that in record mode
-    the pattern survives while the values change and a hard-coded answer cannot pass.
-    """
-    magnitude = np.abs(np.asarray(_random_like(value, rng), dtype=float)) + 0.5
-    signed = np.sign(np.asarray(value, dtype=float)) * magnitude
-    if isinstance(value, np.ndarray):
-        return signed
-    return np.float64(signed) if isinstance(value, np.generic) else float(signed)
-
-
-def _rng(test, call):
-    digest = _hashlib.sha256(f"{_STATE['nonce']}|{test}|{call}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
-
-
-def variants(args, vary=(), vary_keep_sign=(), mirror=None, rng=None):
-    """The argument sets a varied check is called with in grading (a list of dicts).
-
-    One random draw (``vary``: standard normal values of the same shape; ``vary_keep_sign``:
-    random values with the same signs), then the same draw with every combination of signs of
-    the ``mirror`` arguments (default: ``vary``), so the cases that depend on signs are covered
-    by design on every run.
-    """
-    base = dict(args)
-    for name in vary:
-        base[name] = _random_like(args[name], rng)
-    for name in vary_keep_sign:
-        base[name] = _random_same_sign(args[name], rng)
-    flips = list(vary if mirror is None else mirror)
-    if len(flips) > MAX_MIRROR:
-        raise ValueError(f"a test mirrors at most {MAX_MIRROR} arguments: pass mirror= with the "
-                         f"ones whose sign matters (not {flips})")
-    found = []
-    for signs in _itertools.product((1, -1), repeat=len(flips)):
-        one = dict(base)
-        for name, sign in zip(flips, signs):
-            if sign < 0:
-                one[name] = -base[name]
-        found.append(one)
-    return found
-
-
-# ----------------------------------------------------------------------------- check
-def _emit(payload):
-    if _STATE["sink"] is not None:
-        _STATE["sink"](payload)
-        return
-    try:
-        from IPython.display import display
-    except ImportError:  # outside IPython: one JSON line on stdout
-        print(_json.dumps({MIME: payload}))
-        return
-    display({MIME: payload}, raw=True)
-
-
-def _func_name(func):
-    return getattr(func, "__name__", type(func).__name__)
-
-
 def _record_call(func, name, args, outputs, rtol, atol, hints):
     """Record mode: call ``func`` on one argument set and emit what happened (never raises)."""
-    call = _STATE["call"]
-    _STATE["call"] = call + 1
+    call = SESSION.call
+    SESSION.call = call + 1
     before, passed = _copy.deepcopy(args), _copy.deepcopy(args)
-    payload = {"test": _STATE["test"], "call": call, "func": name,
-               "args": {k: encode(v) for k, v in args.items()}, "outputs": None, "error": None,
-               "mutated": [], "rtol": rtol, "atol": atol, "names": list(outputs)}
-    if hints:
-        payload["hints"] = {str(k): str(v) for k, v in dict(hints).items()}
+    payload = protocol.call_payload(SESSION.test, call, name, args, outputs, rtol, atol, hints)
     try:
         result = func(**passed)
-        payload["outputs"] = [encode(v) for v in _split(result, len(outputs))]
+        payload["outputs"] = [protocol.encode(v) for v in _split(result, len(outputs))]
     except WrongOutput as error:
         payload["error"] = f"WrongOutput: {name} returned {error}"
     except BaseException as error:  # the student's code may raise anything
         if isinstance(error, KeyboardInterrupt):
             raise
         payload["error"] = f"{type(error).__name__}: {str(error)[:300]}"
-    payload["mutated"] = [k for k in args if _changed(before[k], passed[k])]
+    payload["mutated"] = [k for k in args if protocol.changed(before[k], passed[k])]
     _emit(payload)
 
 
@@ -527,26 +144,31 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None
     if there is one output). Fails (``TestFailed`` with hints) on wrong outputs or if ``func``
     modified its arguments. ``hints`` maps mistake codes to this test's own wording; ``label``
     is the name shown in messages (default: the function's name). In grading (record mode)
-    ``vary``, ``vary_keep_sign`` and ``mirror`` decide the argument sets (see ``variants``) and
-    the outcome of each call is emitted for the grader instead of compared here.
+    ``vary``, ``vary_keep_sign`` and ``mirror`` decide the argument sets (see
+    ``protocol.variants``) and the outcome of each call is emitted for the grader instead of
+    compared here.
     """
     outputs = (outputs,) if isinstance(outputs, str) else tuple(outputs)
     name = str(label) if label else _func_name(func)
-    _STATE.update(func=name, func_obj=func)
-    number = _STATE["checks"]
-    _STATE["checks"] = number + 1
-    if _STATE["mode"] == "record":
-        for one in variants(args, vary, vary_keep_sign, mirror, _rng(_STATE["test"], number)):
+    SESSION.func, SESSION.func_obj = name, func
+    number = SESSION.checks
+    SESSION.checks = number + 1
+    if SESSION.recording:
+        for one in protocol.variants(args, vary, vary_keep_sign, mirror,
+                                     protocol.rng(SESSION.nonce, SESSION.test, number)):
             _record_call(func, name, one, outputs, rtol, atol, hints)
         return None
     args = dict(args)
     before, passed = _copy.deepcopy(args), _copy.deepcopy(args)
-    _STATE["in_func"] = True
+    SESSION.in_func = True
     result = func(**passed)
-    _STATE["in_func"] = False
-    mismatches = compare(_split(result, len(outputs)), _split(expect, len(outputs)), names=outputs,
-                         rtol=rtol, atol=atol, sizes=batch_sizes(args), inputs=before, hints=hints)
-    mutated = [k for k in args if _changed(before[k], passed[k])]
+    SESSION.in_func = False
+    vocabulary = SESSION.vocabulary
+    mismatches = _diagnosis.compare(_split(result, len(outputs)), _split(expect, len(outputs)),
+                                   names=outputs, rtol=rtol, atol=atol,
+                                   sizes=_diagnosis.batch_sizes(args, vocabulary), inputs=before,
+                                   hints=hints, vocabulary=vocabulary, func=name)
+    mutated = [k for k in args if protocol.changed(before[k], passed[k])]
     if not mismatches and not mutated:
         return None
     lines = [f"{name}({', '.join(args)}) is not right yet."]
@@ -558,8 +180,8 @@ def check(func, args, expect, outputs, vary=(), rtol=1e-6, atol=1e-9, hints=None
         codes.append("mutates_input")
         lines.append(f"hint [mutates_input]: {name} changed its argument(s) {', '.join(mutated)} in "
                      "place; the caller's arrays must stay as they were: work on copies "
-                     "(w1 = w1.copy()) or write w1 = w1 - ... instead of w1 -= ...")
-    _STATE["codes"] = codes
+                     "(a = a.copy()) or write a = a - ... instead of a -= ...")
+    SESSION.codes = codes
     raise TestFailed("\n".join(lines))
 
 
@@ -670,21 +292,54 @@ def _code_of(func):
     return getattr(func, "__code__", None)
 
 
+# Operators call methods without naming them: ``a - b`` runs ``__sub__`` (or ``__rsub__``).
+_OPERATORS = {"+": ("__add__", "__radd__"), "-": ("__sub__", "__rsub__"),
+              "*": ("__mul__", "__rmul__"), "/": ("__truediv__", "__rtruediv__"),
+              "**": ("__pow__", "__rpow__"), "@": ("__matmul__", "__rmatmul__")}
+_UNARY = {"UNARY_NEGATIVE": "__neg__", "UNARY_POSITIVE": "__pos__"}
+
+
+def _names_in(code):
+    """The global and attribute names a code object uses, operators as their methods."""
+    names = set(code.co_names)
+    for instruction in _dis.get_instructions(code):
+        if instruction.opname in _UNARY:
+            names.add(_UNARY[instruction.opname])
+        elif instruction.opname.startswith("BINARY_") or instruction.opname.startswith("INPLACE_"):
+            symbol = str(instruction.argrepr).rstrip("=")
+            names.update(_OPERATORS.get(symbol, ()))
+    return names
+
+
+def _classes():
+    """The contract's classes as the notebook defines them now."""
+    namespace = SESSION.namespace()
+    return [namespace[n] for n in SESSION.contract if isinstance(namespace.get(n), type)]
+
+
 def _used_names(func):
-    """Every global or attribute name the code of ``func`` refers to (nested code included)."""
+    """Every global, attribute or operator method name the code of ``func`` may run: its own
+    (nested code included) and, through the contract's classes, that of the methods it uses."""
     todo = func.code_objects() if isinstance(func, method) else [c for c in [_code_of(func)] if c]
-    names = set()
+    classes = _classes() + ([func.cls] if isinstance(func, method) else [])
+    names, seen = set(), set()
     while todo:
         code = todo.pop()
-        names.update(code.co_names)
+        if code in seen:
+            continue
+        seen.add(code)
+        found = _names_in(code)
+        names.update(found)
         todo += [c for c in code.co_consts if hasattr(c, "co_names")]
+        todo += [c for cls in classes for n in found
+                 for c in [_code_of(getattr(cls, n, None))] if c is not None]
     return names
 
 
 def _root_causes(func_name, used):
     """Functions that ``func_name`` uses and that failed their own tests already."""
     causes = []
-    for other, tests in _STATE["failed"].items():
+    for other, tests in SESSION.failed.items():
         if other == func_name or not tests:
             continue
         if other in used or other.split(".")[-1] in used:
@@ -714,20 +369,18 @@ class graded:
         self.funcs = []
 
     def __enter__(self):
-        _STATE.update(test=self.test_id, call=0, checks=0, codes=[], in_func=False, func=None,
-                      func_obj=None)
+        SESSION.start(self.test_id)
         return self
 
     def __exit__(self, kind, error, traceback):
-        in_func, codes, func = _STATE["in_func"], list(_STATE["codes"]), _STATE["func"]
-        used = _used_names(_STATE["func_obj"]) if _STATE["func_obj"] is not None else set()
-        _STATE.update(test=None, call=0, checks=0, codes=[], in_func=False, func=None,
-                      func_obj=None)
-        if _STATE["mode"] == "record":
+        in_func, codes, func = SESSION.in_func, list(SESSION.codes), SESSION.func
+        used = _used_names(SESSION.func_obj) if SESSION.func_obj is not None else set()
+        SESSION.start(None)
+        if SESSION.recording:
             if kind is not None and issubclass(kind, KeyboardInterrupt):
                 return False
             message = None if kind is None else f"{kind.__name__}: {str(error)[:300]}"
-            _emit({"test": self.test_id, "points": self.points, "event": "end", "error": message})
+            _emit(protocol.end_payload(self.test_id, self.points, message))
             return True
         if kind is None:
             self._store(self.points, "passed", [], func)
@@ -738,7 +391,7 @@ class graded:
         codes, note, details = self._explain(kind, error, traceback, codes, in_func, func, used)
         self._store(0, "failed", codes, func)
         print(f"\u2717 {self.test_id} (0/{self.points} points): {note}")
-        if _STATE["strict"]:
+        if SESSION.strict:
             return False   # the exception shows the details (TestFailed: without a traceback)
         if details:
             print(details)
@@ -768,16 +421,16 @@ class graded:
         return codes, note, "\n".join(lines)
 
     def _store(self, earned, status, codes, func):
-        _STATE["results"][self.test_id] = {"test": self.test_id, "points": self.points,
+        SESSION.results[self.test_id] = {"test": self.test_id, "points": self.points,
                                            "earned": earned, "status": status, "codes": codes,
                                            "func": func}
         if func and status == "failed":
-            _STATE["failed"].setdefault(func, set()).add(self.test_id)
+            SESSION.failed.setdefault(func, set()).add(self.test_id)
 
 
 def results():
     """The outcome of every graded test run so far, in order: a list of dicts."""
-    return [dict(r) for r in _STATE["results"].values()]
+    return [dict(r) for r in SESSION.results.values()]
 
 
 def summary():
@@ -810,13 +463,13 @@ class needs:
         return self
 
     def __exit__(self, kind, error, traceback):
-        if kind is None or _STATE["strict"] or issubclass(kind, (KeyboardInterrupt, SystemExit)):
+        if kind is None or SESSION.strict or issubclass(kind, (KeyboardInterrupt, SystemExit)):
             return False
         print(f"This cell stopped: {kind.__name__}: {error}")
         frames = [f for f in _traceback.extract_tb(traceback) if f.filename != HELPERS_FILE]
         if frames:
             print("Where:\n" + "".join(_traceback.format_list(frames)).rstrip())
-        failed = {name.split(".")[0] for name in _STATE["failed"]}
+        failed = {name.split(".")[0] for name in SESSION.failed}
         waiting = [n for n in self.names if n in failed or not _passed(n)]
         if waiting:
             print(f"It needs {', '.join(self.names)}; not passing their tests yet: "
@@ -826,22 +479,13 @@ class needs:
 
 def _passed(name):
     return any(r["status"] == "passed" and str(r.get("func") or "").split(".")[0] == name
-               for r in _STATE["results"].values())
-
-
-def _user_namespace():
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-    except ImportError:
-        shell = None
-    return shell.user_ns if shell is not None else _sys.modules["__main__"].__dict__
+               for r in SESSION.results.values())
 
 
 def _skeleton_parts(name, obj):
     """The parts of a contract function or class that still only raise NotImplementedError."""
     if isinstance(obj, type):
-        parts = [(f"{name}.{m}", getattr(obj, m, None)) for m in _STATE["methods"].get(name, [])]
+        parts = [(f"{name}.{m}", getattr(obj, m, None)) for m in SESSION.methods.get(name, [])]
     else:
         parts = [(name, obj)]
     return [label for label, func in parts
@@ -851,11 +495,11 @@ def _skeleton_parts(name, obj):
 def ready_to_hand_in():
     """Print a checklist: is this notebook ready to hand in? (the lab's last cell; returns None
     so that the notebook shows only the checklist)."""
-    namespace, problems = _user_namespace(), []
-    missing = [n for n in _STATE["contract"] if n not in namespace]
+    namespace, problems = SESSION.namespace(), []
+    missing = [n for n in SESSION.contract if n not in namespace]
     if missing:
         problems.append(f"not defined: {', '.join(missing)} (keep the names of the lab)")
-    skeletons = [part for n in _STATE["contract"] if n in namespace
+    skeletons = [part for n in SESSION.contract if n in namespace
                  for part in _skeleton_parts(n, namespace[n])]
     if skeletons:
         problems.append(f"still the skeleton (raise NotImplementedError): {', '.join(skeletons)}")
@@ -879,25 +523,29 @@ def ready_to_hand_in():
 
 
 # ----------------------------------------------------------------------------- set-up
-def configure(lab=None, contract=(), methods=None, strict=True):
-    """Called by the helper cell: the lab, the names the student writes, and the mode."""
-    _STATE.update(lab=lab, contract=list(contract), methods=dict(methods or {}),
-                  strict=bool(strict), results={}, failed={})
+def configure(lab=None, contract=(), methods=None, strict=True, diagnosis=None):
+    """Called by the helper cell: the lab, the names the student writes, the lab's diagnosis
+    vocabulary (``diagnosis.Vocabulary``) and the mode."""
+    SESSION.lab, SESSION.contract = lab, list(contract)
+    SESSION.methods = dict(methods or {})
+    SESSION.vocabulary = _diagnosis.Vocabulary.of(diagnosis)
+    SESSION.strict, SESSION.results, SESSION.failed = bool(strict), {}, {}
+    SESSION.own, SESSION.suffix = None, ""
 
 
 def enable_recording(nonce, sink=None):
     """Record mode (used by the grader): vary arguments, emit results, never raise in tests."""
-    _STATE.update(mode="record", nonce=str(nonce), sink=sink)
+    SESSION.mode, SESSION.nonce, SESSION.sink = "record", str(nonce), sink
 
 
 def disable_recording():
     """Back to the default (notebook) mode."""
-    _STATE.update(mode="notebook", nonce=None, sink=None)
+    SESSION.mode, SESSION.nonce, SESSION.sink = "notebook", None, None
 
 
 def variant_id(test_id):
     """The id a test records under: its own, or with the method variant's suffix."""
-    return f"{test_id}{_STATE.get('suffix', '')}"
+    return f"{test_id}{SESSION.suffix}"
 
 
 def isolate_methods(name, keep, source):
@@ -908,9 +556,9 @@ def isolate_methods(name, keep, source):
     ``__mul__`` fails its own test, the grader charges that mistake there only. Never raises: a
     class that cannot be combined (another design) runs as the student wrote it.
     """
-    _STATE["suffix"] = METHOD_VARIANT
-    namespace = _user_namespace()
-    own = (_STATE["own"] or {}).get(name, namespace.get(name))
+    SESSION.suffix = METHOD_VARIANT
+    namespace = SESSION.namespace()
+    own = (SESSION.own or {}).get(name, namespace.get(name))
     if own is not None:
         namespace[name] = own
     try:
@@ -919,7 +567,7 @@ def isolate_methods(name, keep, source):
         official_ns = {**namespace, "__name__": "coursetools_official"}
         exec(compile(source, "<official definitions>", "exec"), official_ns)
         official = official_ns[name]
-        replaced = {m: official.__dict__[m] for m in _STATE["methods"].get(name, [])
+        replaced = {m: official.__dict__[m] for m in SESSION.methods.get(name, [])
                     if m not in keep and m in official.__dict__}
         mixed = type(own.__name__, (own,), replaced)
         official_ns[name] = mixed      # the official methods build nodes of the mixed class
@@ -934,13 +582,13 @@ def isolate(names=(), source=""):
     Every other contract name gets the student's own object back. So the tests of one function
     run with the official versions of the functions it uses, and one mistake costs points once.
     """
-    _STATE["suffix"] = ""
-    namespace = _user_namespace()
-    if _STATE["own"] is None:
-        _STATE["own"] = {n: namespace[n] for n in _STATE["contract"] if n in namespace}
-    for name in _STATE["contract"]:
-        if name in _STATE["own"]:
-            namespace[name] = _STATE["own"][name]
+    SESSION.suffix = ""
+    namespace = SESSION.namespace()
+    if SESSION.own is None:
+        SESSION.own = {n: namespace[n] for n in SESSION.contract if n in namespace}
+    for name in SESSION.contract:
+        if name in SESSION.own:
+            namespace[name] = SESSION.own[name]
         else:
             namespace.pop(name, None)
     if names:

@@ -1,14 +1,15 @@
-"""coursetools.kernel.checks: comparisons, mistake diagnosis, graded tests, the student's view and
-the grader's record mode."""
+"""coursetools.kernel.checks: graded tests, the student's view, the session and the grader's
+record mode (diagnosis and the protocol have their own test modules)."""
 import ast
 import json
 import sys
 
+import nbformat
 import numpy as np
 import pytest
 
 from coursetools import cells
-from coursetools.kernel import checks
+from coursetools.kernel import checks, diagnosis, protocol
 from tests.conftest import ROOT
 
 RNG = np.random.default_rng(0)
@@ -16,93 +17,19 @@ W = RNG.normal(size=(3, 4))          # a non-square "gradient"
 SQ = RNG.normal(size=(3, 3))         # a square one
 
 
+LAB3 = nbformat.read(ROOT / "solutions" / "lab3_minibatch.ipynb",
+                     as_version=4).metadata["coursetools"]["diagnosis"]
+
+
 @pytest.fixture(autouse=True)
 def fresh_state():
-    """Every test starts in notebook mode (strict, as in an instructor notebook), no results."""
+    """Every test starts in notebook mode (strict, as in an instructor notebook), no results,
+    with lab 3's diagnosis vocabulary (the names these tests use are that lab's)."""
     checks.disable_recording()
-    checks.configure()
+    checks.configure(diagnosis=LAB3)
     yield
     checks.disable_recording()
     checks.configure()
-
-
-def codes(name, got, expected, sizes=()):
-    return [code for code, _ in checks.diagnose(name, got, expected, sizes=sizes)]
-
-
-# ----------------------------------------------------------------------------- diagnose
-@pytest.mark.parametrize("name, got, expected, sizes, code", [
-    ("grad_w1", W[:, :2], W, (), "shape"),
-    ("loss", np.array([3.0]), 3.0, (), "shape"),
-    ("grad_w1", W.T, W, (), "transposed"),
-    ("grad_w2", SQ.T, SQ, (), "transposed"),
-    ("grad_w1", 2 * W, W, (), "factor_2"),
-    ("grad_w1", W / 2, W, (), "half"),
-    ("grad_w1", -W, W, (), "sign"),
-    ("grad_w1", W / 5, W, (3, 5, 15), "mean_not_sum"),
-    ("loss", 7.5 * 15, 7.5, (3, 5, 15), "mean_not_sum"),
-    ("grad_w1", np.where(W > 0, W, 1.0), np.where(W > 0, W, 0.0), (), "relu_mask_missing"),
-    ("y1_relu", W, np.maximum(W, 0), (), "relu_mask_missing"),
-    ("grad_w1", np.where(W > 0, 0.0, W), W, (), "relu_mask_wrong"),
-    ("y2_pred", np.maximum(W, 0), W, (), "output_relu"),
-    ("loss_history", [5.0, 3.0, 2.0], [9.0, 5.0, 3.0], (), "history_shifted"),
-    ("loss_history", [9.0, 5.5, 3.7], [9.0, 5.0, 3.0], (), "update_order"),
-    ("grad_w1", np.full((3, 4), np.nan), W, (), "not_finite"),
-    ("loss", 0.0, 4.0, (), "values"),                  # no ReLU hint for the loss
-    ("w1", np.where(W > 0, W, 0.0), W, (), "values"),  # nor for trained weights
-    ("grad_w1", W + 0.1 * RNG.normal(size=W.shape), W, (), "values"),
-])
-def test_each_mistake_is_recognised(name, got, expected, sizes, code):
-    found = codes(name, got, expected, sizes)
-    assert code in found, found
-    assert all(c in checks.MISTAKES for c in found)
-
-
-def test_half_and_mean_by_two_are_both_reported_when_ambiguous():
-    assert codes("grad_w1", W / 2, W, sizes=(2,)) == ["half", "mean_not_sum"]
-
-
-def test_hints_name_the_output_and_the_fix():
-    (code, text), = checks.diagnose("grad_w1", W / 2, W)
-    assert code == "half" and "grad_w1" in text and "2 * (y2_pred - y_true)" in text
-    (code, text), = checks.diagnose("grad_w2", -W, W)
-    assert code == "sign" and "NEGATIVE" in text
-
-
-def test_batch_sizes_come_from_the_targets():
-    assert checks.batch_sizes(dict(x=np.zeros((5, 3)), y_true=np.zeros((5, 2)))) == [2, 5, 10]
-    assert checks.batch_sizes(dict(x=np.zeros((1, 3)), y_true=np.zeros((1, 4)))) == [4]
-    assert checks.batch_sizes(dict(x=2.0, y_true=1.0)) == []
-
-
-# ----------------------------------------------------------------------------- compare
-@pytest.mark.parametrize("got", [
-    (1.5, np.float64(2.0), np.array(3.0)),      # Python float, numpy scalar, 0-d array
-    [1.5, 2.0, 3.0],                            # a list instead of a tuple
-    (1.5 + 1e-12, 2.0 * (1 + 1e-8), 3.0),       # within rtol=1e-6 / atol=1e-9
-])
-def test_valid_alternatives_are_accepted(got):
-    assert checks.compare(got, (1.5, 2.0, 3.0), names=("a", "b", "c")) == []
-
-
-def test_history_as_list_or_array_and_outputs_as_tuple_or_list():
-    expected = (W, SQ, [3.0, 2.0])
-    assert checks.compare([W.copy(), SQ.copy(), np.array([3.0, 2.0])], expected) == []
-    assert checks.compare((W.copy(), SQ.copy(), (3.0, 2.0)), expected) == []
-
-
-def test_wrong_number_or_type_of_outputs():
-    (mismatch,) = checks.compare([W], (W, SQ), names=("grad_w1", "grad_w2"))
-    assert mismatch["codes"] == ["wrong_type"] and "grad_w1, grad_w2" in mismatch["message"]
-    (mismatch,) = checks.compare([W, None], (W, SQ), names=("grad_w1", "grad_w2"))
-    assert mismatch["codes"] == ["wrong_type"] and mismatch["output"] == "grad_w2"
-
-
-def test_a_mismatch_message_shows_expected_got_and_hint():
-    (mismatch,) = checks.compare([W, -SQ], (W, SQ), names=("grad_w1", "grad_w2"))
-    assert mismatch["output"] == "grad_w2" and mismatch["codes"] == ["sign"]
-    for part in ("expected (shape (3, 3))", "got      (shape (3, 3))", "hint [sign]"):
-        assert part in mismatch["message"]
 
 
 # ----------------------------------------------------------------------------- check + graded
@@ -202,17 +129,17 @@ def test_record_mode_payload_format():
     def body():
         with checks.graded("fwd", points=2):
             checks.check(forward, ARGS, EXPECT, NAMES, vary=("x", "w1"), mirror=())
-    call, end = record("n1", body)
+    call, _own, end = record("n1", body)
     assert set(call) == {"test", "call", "func", "args", "outputs", "error", "mutated", "rtol",
                          "atol", "names"}
     assert (call["test"], call["call"], call["func"]) == ("fwd", 0, "forward")
     assert call["names"] == list(NAMES) and call["error"] is None and call["mutated"] == []
     assert (call["rtol"], call["atol"]) == (1e-6, 1e-9)
-    args = {k: checks.decode(v) for k, v in call["args"].items()}
+    args = {k: protocol.decode(v) for k, v in call["args"].items()}
     assert not np.array_equal(args["x"], X) and args["x"].shape == X.shape, "x was varied"
     assert np.array_equal(args["w2"], W2), "w2 was not in vary"
-    outputs = [checks.decode(o) for o in call["outputs"]]
-    assert checks.compare(outputs, forward(args["x"], args["w1"], args["w2"]), NAMES) == []
+    outputs = [protocol.decode(o) for o in call["outputs"]]
+    assert diagnosis.compare(outputs, forward(args["x"], args["w1"], args["w2"]), NAMES) == []
     assert end == {"test": "fwd", "points": 2, "event": "end", "error": None}
 
 
@@ -221,8 +148,8 @@ def test_record_mode_can_keep_signs_so_a_sign_pattern_survives():
         with checks.graded("off", points=1):
             checks.check(forward, ARGS, EXPECT, NAMES, vary=("w2",), vary_keep_sign=("x", "w1"),
                          mirror=())
-    call, _ = record("signs", body)
-    args = {k: checks.decode(v) for k, v in call["args"].items()}
+    call, _own, _ = record("signs", body)
+    args = {k: protocol.decode(v) for k, v in call["args"].items()}
     for name in ("x", "w1"):
         assert not np.array_equal(args[name], ARGS[name]), f"{name} was varied"
         assert np.array_equal(np.sign(args[name]), np.sign(ARGS[name])), f"{name} kept its signs"
@@ -260,22 +187,14 @@ def test_record_mode_never_raises_and_reports_errors():
                                               learning_rate=0.5, iterations=1),
                          None, ("w1", "w2", "loss_history"), vary=("w1",), mirror=())
     payloads = record("n", body)
-    ni, ni_end, none, none_end, missing_end, mutates, mutates_end = payloads
+    ni, _, ni_end, none, _, none_end, missing_end, mutates, _, mutates_end = payloads
     assert ni["outputs"] is None and ni["error"].startswith("NotImplementedError: forward")
-    assert checks.error_code(ni["error"]) == "not_implemented"
-    assert none["outputs"] is None and checks.error_code(none["error"]) == "wrong_type"
+    assert protocol.error_code(ni["error"]) == "not_implemented"
+    assert none["outputs"] is None and protocol.error_code(none["error"]) == "wrong_type"
     assert missing_end["error"].startswith("NameError")
-    assert checks.error_code(missing_end["error"], where="end") == "missing_function"
+    assert protocol.error_code(missing_end["error"], where="end") == "missing_function"
     assert mutates["mutated"] == ["w1"] and mutates["error"] is None
     assert all(p["event"] == "end" for p in (ni_end, none_end, missing_end, mutates_end))
-
-
-def test_encode_decode_round_trip_including_non_finite_values():
-    value = np.array([[1.5, np.nan], [np.inf, -np.inf]])
-    encoded = json.loads(json.dumps(checks.encode(value)))
-    assert encoded == {"shape": [2, 2], "data": [1.5, "nan", "inf", "-inf"]}
-    assert np.array_equal(checks.decode(encoded), value, equal_nan=True)
-    assert checks.decode(checks.encode(2.0)).shape == ()
 
 
 # ----------------------------------------------------------------------------- the module itself
@@ -290,43 +209,12 @@ def test_the_helper_cell_works_on_its_own_and_exposes_only_the_public_names(caps
     assert "Total: 1/1 points" in capsys.readouterr().out
 
 
-# ----------------------------------------------------------------------------- mistakes seen against the inputs
 G = RNG.normal(size=(4, 3))
-
-
-@pytest.mark.parametrize("got, expected, inputs, code", [
-    (G, G * 0.2, dict(u=G + 1, grad_z=G), "derivative_missing"),   # the incoming gradient, unchanged
-    (W, W - 0.1, dict(W=W, dW=np.ones_like(W)), "unchanged"),        # a weight that was not updated
-    (G, G + np.array([[1.0, -2.0, 0.5]]), dict(x=G[:, :2], b=np.array([[1.0, -2.0, 0.5]])), "bias_missing"),
-    (G, G + np.array([[1.0, -2.0, 0.5]]), dict(b2=np.array([[1.0, -2.0, 0.5]])), "bias_missing"),
-])
-def test_mistakes_recognised_against_the_inputs(got, expected, inputs, code):
-    assert [c for c, _ in checks.diagnose("out", got, expected, inputs=inputs)] == [code]
-    assert checks.diagnose("out", got, expected) == checks.diagnose("out", got, expected, inputs={}), \
-        "without inputs nothing changes"
-    assert code in checks.MISTAKES
-
-
-def test_an_all_zero_array_is_reported_as_zeros_but_a_zero_number_as_a_mask():
-    assert codes("db", np.zeros((1, 3)), np.array([[1.0, -2.0, 0.5]])) == ["zeros"]
-    assert codes("grad_w1", 0.0, 3.0) == ["relu_mask_wrong"]          # lab 1: one dead unit
-
-
-def test_mean_not_sum_hint_follows_the_direction():
-    (code, text), = checks.diagnose("loss", 7.5 * 4, 7.5, sizes=(4,))
-    assert code == "mean_not_sum" and "1/N" in text and "4 times" in text
-    (code, text), = checks.diagnose("loss", 7.5 / 4, 7.5, sizes=(4,))
-    assert code == "mean_not_sum" and "divided by 4" in text
-
-
-def test_batch_sizes_also_come_from_d_or_y():
-    assert checks.batch_sizes(dict(y=np.zeros((6, 1)), d=np.zeros((6, 3)))) == [3, 6, 18]
-    assert checks.batch_sizes(dict(u=np.zeros((6, 3)), y=np.zeros((5, 1)))) == [5]
 
 
 def test_a_test_may_word_its_hints_itself(capsys):
     hints = {"sign": "the delta of softmax with cross-entropy is y - d"}
-    (code, text), = checks.diagnose("grad_u", -G, G, hints=hints)
+    (code, text), = diagnosis.diagnose("grad_u", -G, G, hints=hints)
     assert (code, text) == ("sign", hints["sign"])
     with pytest.raises(AssertionError, match=r"hint \[sign\]: the delta of softmax"):
         with checks.graded("t", points=1):
@@ -453,40 +341,22 @@ def test_method_in_record_mode_varies_the_attributes():
         with checks.graded("rec", points=1):
             checks.check(backward, dict(W=W1, b=B, x=X, grad_u=np.ones((4, 5))), None,
                          ("dW", "db"), vary=("W", "x", "grad_u"), mirror=())
-    call, end = record("n2", body)
+    call, _own, end = record("n2", body)
     assert call["func"] == "Affine.backward" and call["error"] is None and end["error"] is None
-    args = {k: checks.decode(v) for k, v in call["args"].items()}
-    dW, db = (checks.decode(o) for o in call["outputs"])
+    args = {k: protocol.decode(v) for k, v in call["args"].items()}
+    dW, db = (protocol.decode(o) for o in call["outputs"])
     assert np.allclose(dW, args["x"].T @ args["grad_u"]) and np.allclose(db, args["grad_u"].sum(0))
 
 
 # ----------------------------------------------------------------------------- coverage by design
-def test_variants_cover_every_sign_combination_of_the_mirrored_arguments():
-    rng = np.random.default_rng(0)
-    found = checks.variants(ARGS, vary=("x", "w1", "w2"), rng=rng)
-    assert len(found) == 8
-    signs = {tuple(bool(np.all(np.sign(v[n]) == np.sign(found[0][n]))) for n in ("x", "w1", "w2"))
-             for v in found}
-    assert len(signs) == 8, "each combination of flipped arguments appears once"
-    assert all(np.array_equal(np.abs(v["x"]), np.abs(found[0]["x"])) for v in found)
-
-
 def test_a_relu_network_gets_active_and_inactive_units_and_both_output_signs_on_every_seed():
     """The cases a ReLU network's tests need are there whatever the draw (any nonce)."""
     for nonce in range(20):
         calls = record(nonce, lambda: checks.check(forward, ARGS, EXPECT, NAMES,
                                                    vary=("x", "w1", "w2")))
-        y1 = np.concatenate([checks.decode(c["outputs"][0]).ravel() for c in calls])
-        y2 = np.concatenate([checks.decode(c["outputs"][2]).ravel() for c in calls])
+        y1 = np.concatenate([protocol.decode(c["outputs"][0]).ravel() for c in calls])
+        y2 = np.concatenate([protocol.decode(c["outputs"][2]).ravel() for c in calls])
         assert (y1 > 0).any() and (y1 < 0).any() and (y2 > 0).any() and (y2 < 0).any()
-
-
-def test_more_than_four_mirrored_arguments_must_be_named():
-    args = dict(a=1.0, b=1.0, c=1.0, d=1.0, e=1.0)
-    with pytest.raises(ValueError, match="mirror="):
-        checks.variants(args, vary=tuple(args), rng=np.random.default_rng(0))
-    assert len(checks.variants(args, vary=tuple(args), mirror=("a",),
-                               rng=np.random.default_rng(0))) == 2
 
 
 def test_a_label_names_the_function_in_messages_and_payloads():
@@ -499,11 +369,13 @@ def test_a_label_names_the_function_in_messages_and_payloads():
 
 
 # ----------------------------------------------------------------------------- the student's view
-def student(source=""):
-    """A student lab's kernel: the helper cell in student mode, plus some code."""
+def student(source="", contract=("forward", "backward", "train"), methods=None):
+    """A student lab's kernel: the helper cell in student mode, plus some code (the helpers'
+    session sees this namespace as the notebook's)."""
     namespace = {}
-    exec(compile(cells.helper_source("lab_x", ["forward", "backward", "train"],
-                                     strict=False), "<cell>", "exec"), namespace)
+    exec(compile(cells.helper_source("lab_x", contract, methods, strict=False), "<cell>", "exec"),
+         namespace)
+    sys.modules[cells.MODULE].SESSION.namespace = lambda: namespace
     exec(source, namespace)
     return namespace
 
@@ -543,6 +415,36 @@ def test_a_function_that_uses_a_failing_function_names_the_root_cause(capsys):
     assert "train itself may well be right" in out
 
 
+NUM = """
+class Num:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, other):
+        return Num(self.v - other.v)       # the mistake
+
+    def __neg__(self):
+        return Num(-self.v)
+
+    def __sub__(self, other):
+        return self + (-other)             # right: it runs __add__ and __neg__ without naming them
+"""
+
+
+def test_the_root_cause_is_named_inside_a_class_through_its_operators(capsys):
+    """Lab 6's Value.__sub__ is self + (-other): its test fails because of __add__, which its
+    code never names (an operator). The notebook's own note names __add__ (it cascaded)."""
+    namespace = student(NUM, contract=["Num"], methods={"Num": ["__add__", "__neg__", "__sub__"]})
+    exec("with graded('add', points=1):\n"
+         "    check(lambda a, b: (Num(a) + Num(b)).v, dict(a=1.0, b=2.0), 3.0, 's',"
+         " label='Num.__add__')\n"
+         "with graded('sub', points=1):\n"
+         "    check(lambda a, b: (Num(a) - Num(b)).v, dict(a=1.0, b=2.0), -1.0, 'd',"
+         " label='Num.__sub__')\n", namespace)
+    out = capsys.readouterr().out
+    assert "Note: Num.__sub__ uses Num.__add__ (which failed add)" in out, out
+
+
 def test_needs_lets_run_all_go_on_and_names_what_is_missing(capsys):
     namespace = student("def train(x):\n    raise NotImplementedError('train: not implemented yet')\n")
     exec("with needs('train'):\n    train(1.0)\nreached = True", namespace)
@@ -559,7 +461,7 @@ def test_ready_to_hand_in_finds_the_skeleton_and_missing_names(capsys, monkeypat
     namespace = student('def forward(x):\n    "doc"\n    raise NotImplementedError("x")\n'
                         "def backward(x):\n    return x\n")
     inlined = sys.modules[cells.MODULE]      # the helper cell's own copy of this module
-    monkeypatch.setattr(inlined, "_user_namespace", lambda: namespace)
+    monkeypatch.setattr(inlined.SESSION, "namespace", lambda: namespace)
     namespace["ready_to_hand_in"]()
     out = capsys.readouterr().out
     assert "Ready to hand in? not yet" in out
@@ -574,9 +476,8 @@ def test_ready_to_hand_in_finds_the_skeleton_and_missing_names(capsys, monkeypat
 # ----------------------------------------------------------------------------- grader isolation
 def test_isolate_binds_official_versions_and_gives_the_students_back(monkeypatch):
     namespace = {"forward": "student forward", "backward": "student backward"}
-    monkeypatch.setattr(checks, "_user_namespace", lambda: namespace)
+    monkeypatch.setattr(checks.SESSION, "namespace", lambda: namespace)
     checks.configure(contract=["forward", "backward", "train"])
-    checks._STATE["own"] = None
     checks.isolate(["forward"], "def forward(x):\n    return ('official', x)\n")
     assert namespace["forward"](1) == ("official", 1) and namespace["backward"] == "student backward"
     assert "train" not in namespace
@@ -596,9 +497,8 @@ def test_isolate_methods_mixes_a_class_and_records_under_the_variant_id(monkeypa
             return Pair(self.v + o.v)
 
     namespace = {"Pair": Pair}
-    monkeypatch.setattr(checks, "_user_namespace", lambda: namespace)
+    monkeypatch.setattr(checks.SESSION, "namespace", lambda: namespace)
     checks.configure(contract=["Pair"], methods={"Pair": ["add", "mul"]})
-    checks._STATE["own"] = None
     checks.isolate([], "")
     official = "class Pair:\n    def mul(self, o):\n        return Pair(self.v * o.v)\n"
     checks.isolate_methods("Pair", ["add"], official)

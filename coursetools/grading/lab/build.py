@@ -4,7 +4,8 @@ Grading never executes the student's notebook itself. For each submission it wri
 notebook, outside every kernel's reach (the kernels run in folders of their own), made of:
 
 1. ``setup``: the guard (``kernel/guard.py``), before any student code;
-2. ``helpers``: the official test helpers (``kernel/checks.py``, the grader's own version);
+2. ``helpers``: the official test helpers (``kernel/``, the grader's own version), with the
+   lab's diagnosis vocabulary;
 3. ``definitions``: the student's kept code, one cell per source cell (at most
    ``MAX_DEFINITION_CELLS``: beyond that, neighbouring cells share one), so a cell that fails to
    define costs only what it defines;
@@ -37,7 +38,7 @@ from coursetools import cells, notebooks
 from coursetools.grading.lab.extract import CellCode
 from coursetools.grading.lab.instructor import Lab
 from coursetools.grading.records import CELL_META, Role
-from coursetools.kernel import checks
+from coursetools.kernel.checks import METHOD_VARIANT
 
 MAX_DEFINITION_CELLS = 50
 
@@ -89,7 +90,8 @@ def _start(lab: Lab, definitions: list[CellCode], seed: str):
     nb.metadata["kernelspec"] = dict(notebooks.KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
     nb.cells = [_cell(cells.guard_source("."), Role.SETUP),
-                _cell(cells.helper_source(lab.lab_id, lab.contract, lab.methods), Role.HELPERS),
+                _cell(cells.helper_source(lab.lab_id, lab.contract, lab.methods,
+                                          diagnosis=lab.diagnosis), Role.HELPERS),
                 *_definition_cells(definitions),
                 _cell(cells.recording_source(inputs_key(seed)) + "\nimport numpy as np\n",
                       Role.RECORDING)]
@@ -125,7 +127,7 @@ def _variant_cells(lab: Lab, test) -> list:
     return [_cell(cells.method_isolation_source(subject, keep, lab.variant_source(subject, keep)),
                   Role.ISOLATION, subject=subject, names=replaced),
             _cell(test.source, Role.TEST, cell=test.index, hidden=test.hidden,
-                  tests=[t + checks.METHOD_VARIANT for t in test.tests], subject=subject,
+                  tests=[t + METHOD_VARIANT for t in test.tests], subject=subject,
                   variant=True)]
 
 

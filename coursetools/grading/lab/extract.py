@@ -14,16 +14,26 @@ are kept, each with its original text:
 - assignments of a *constant* to plain names: a literal (``LR = 0.1``), a ``lambda``, a name
   bound by kept code, or a simple expression of those (``SCALE = 1 / 2``, ``SHAPE = (N_IN, 3)``,
   ``np.pi / 4``, ``np.zeros((2, 3))``, ``np.random.default_rng(0)``): see ``SAFE_CALLS``;
-- ``try`` blocks made only of imports.
+- ``try`` blocks made only of imports;
+- ``if`` blocks on a constant condition and ``try`` blocks whose every statement is one of the
+  above (a definition under ``if``/``try``, as Python would run it).
 
 Everything else (calls, loops, ``with`` blocks, assignments to attributes or items such as
 ``np.allclose = ...``) is left out and listed in the feedback. A cell with a syntax error is
 skipped as a whole and reported. Names that the official test helpers define (``check``,
 ``graded``, ...) are never rebound by the student's code: those statements are dropped.
 
-A name defined in several cells is graded as the student last ran it: the definition from the
-cell with the highest execution count wins (cells never run count as older than any cell that
-ran; between those, the later cell wins), and the feedback says so.
+**Python's reading of a notebook.** The kept code runs in the order the student last ran the
+cells (``run_rank``): cells never run first, in notebook order, then the others by
+increasing execution count (a notebook run top to bottom keeps its order). Nothing kept is
+removed or reordered inside a cell: statements run top to bottom, so, for every name, the code
+graded is the code Python would have in effect after running those cells in that order (a
+skeleton ``def train(): raise NotImplementedError`` left above the student's own ``def train``
+in the same cell is replaced by it, as in Python). The one difference is the code the grader
+never runs (calls, loops, prints), which the feedback lists; a contract name that such code
+rebinds gets a note. ``redefinitions`` writes a note for
+each contract name defined more than once. ``tests/grading/lab/test_reading.py`` proves the rule
+against real execution with generated notebooks.
 """
 from __future__ import annotations
 
@@ -80,6 +90,7 @@ class CellCode:
     skipped: list[Skipped] = dataclasses.field(default_factory=list)
     syntax_error: str | None = None
     execution_count: int | None = None
+    rebinds: list[str] = dataclasses.field(default_factory=list)   # by statements left out
 
     @property
     def source(self) -> str:
@@ -178,6 +189,9 @@ def _safe_value(node, known) -> bool:
             _safe_value(v, known) for v in node.values)
     if isinstance(node, ast.UnaryOp):
         return _safe_value(node.operand, known)
+    if isinstance(node, (ast.Compare, ast.BoolOp)):   # the condition of a kept ``if``
+        parts = [node.left, *node.comparators] if isinstance(node, ast.Compare) else node.values
+        return all(_safe_value(part, known) for part in parts)
     if isinstance(node, ast.BinOp):
         exponent = node.right.operand if isinstance(node.right, ast.UnaryOp) else node.right
         if isinstance(node.op, (ast.Pow, ast.LShift)) and not (
@@ -235,6 +249,37 @@ def _keep_import(node, reserved):
     return names, ""
 
 
+def _inner(node: ast.If | ast.Try) -> list[ast.stmt]:
+    """The statements of every branch of an ``if`` or ``try`` block."""
+    if isinstance(node, ast.If):
+        return node.body + node.orelse
+    return node.body + node.orelse + node.finalbody + [
+        s for handler in node.handlers for s in handler.body]
+
+
+def _only_imports(node: ast.Try) -> bool:
+    return all(isinstance(s, (ast.Import, ast.ImportFrom, ast.Pass)) for s in _inner(node))
+
+
+def _keep_block(node: ast.If | ast.Try, reserved, known) -> tuple[str | None, list[str], str]:
+    """An ``if`` (on a constant condition) or ``try`` block is kept whole if every statement
+    of every branch would be kept on its own; it binds what any branch binds."""
+    known = None if known is None else set(known)
+    tests = [node.test] if isinstance(node, ast.If) else [
+        h.type for h in node.handlers if h.type is not None]
+    if not all(_safe_value(test, known) for test in tests):
+        return None, [], _describe(node)
+    names = [h.name for h in getattr(node, "handlers", []) if h.name]
+    for stmt in _inner(node):
+        kind, bound, reason = _keep(stmt, reserved, known)
+        if kind is None and reason:
+            return None, [], reason if OFFICIAL in reason else _describe(node)
+        if known is not None:
+            known.update(bound)
+        names += bound
+    return "block", list(dict.fromkeys(names)), ""
+
+
 def _keep(node: ast.stmt, reserved: frozenset[str], known) -> tuple[str | None, list[str], str]:
     """(kind of statement kept or None, names it binds, reason when dropped)."""
     if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -258,24 +303,36 @@ def _keep(node: ast.stmt, reserved: frozenset[str], known) -> tuple[str | None, 
         if clash:
             return None, [], f"an assignment to {', '.join(clash)} ({OFFICIAL})"
         return "assign", names, ""
-    if isinstance(node, ast.Try):
-        inner = node.body + node.orelse + node.finalbody + [
-            s for handler in node.handlers for s in handler.body]
+    if isinstance(node, ast.Try) and _only_imports(node):
         names = []
-        for stmt in inner:
+        for stmt in _inner(node):
             if isinstance(stmt, ast.Pass):
                 continue
-            if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                return None, [], _describe(node)
             bound, reason = _keep_import(stmt, reserved)
             if bound is None:
                 return None, [], reason
             names += bound
         return "import", names, ""
+    if isinstance(node, (ast.If, ast.Try)):
+        return _keep_block(node, reserved, known)
     if isinstance(node, (ast.Pass, ast.Expr)) and (isinstance(node, ast.Pass) or isinstance(
             node.value, ast.Constant)):
         return None, [], ""   # a docstring, a bare constant or pass: nothing to report
     return None, [], _describe(node)
+
+
+def _bound_names(node: ast.stmt) -> list[str]:
+    """Plain names a top-level statement binds (an assignment's targets, a loop variable, a
+    ``with ... as``), for one the grader leaves out."""
+    targets = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        targets = [node.target]
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+    return [n.id for t in targets for n in ast.walk(t)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
 
 
 def _statement(node, kind: str, names: list[str], lines: list[str]) -> Statement:
@@ -319,14 +376,25 @@ def extract_cell(source: str, index: int = 0, reserved=frozenset(), known=None,
         if kind is None:
             if reason:
                 result.skipped.append(Skipped(line=node.lineno, what=reason))
+                result.rebinds += _bound_names(node)
             continue
         result.statements.append(_statement(node, kind, names, lines))
     return result
 
 
+def run_rank(execution_count: int | None, position: int) -> tuple:
+    """Where a cell runs in the grader's order: the order the student last ran the cells.
+
+    Cells never run come first, in notebook order (a notebook never run reads top to bottom),
+    then the cells that ran, by increasing execution count.
+    """
+    return (execution_count is not None, execution_count or 0, position)
+
+
 def extract_notebook(nb, reserved=frozenset(), skip=lambda source: False) -> list[CellCode]:
-    """Every code cell of the notebook, extracted, in notebook order (``skip``ped cells left out)."""
-    cells, known = [], set(reserved)
+    """Every code cell of the notebook, extracted, in the order of ``run_rank`` (``skip``ped
+    cells left out): running their ``source`` one after the other is Python's reading of it."""
+    found = []
     for index, cell in enumerate(nb.get("cells", [])):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -334,31 +402,43 @@ def extract_notebook(nb, reserved=frozenset(), skip=lambda source: False) -> lis
         if skip(source):
             continue
         count = cell.get("execution_count")
+        count = count if isinstance(count, int) and not isinstance(count, bool) else None
+        found.append((run_rank(count, index), index, count, source))
+    cells, known = [], set(reserved)
+    for _, index, count, source in sorted(found):
         cells.append(extract_cell(source, index=index, reserved=reserved, known=known,
-                                  execution_count=count if isinstance(count, int) else None))
+                                  execution_count=count))
     return cells
 
 
-def resolve_duplicates(cells: list[CellCode], names) -> list[str]:
-    """Keep one definition of each of ``names``: the one the student ran last (see the module).
+def effective(cells: list[CellCode]) -> dict[str, Statement]:
+    """The statement that binds each name last in the run order: the one Python keeps."""
+    return {name: statement for cell in cells for statement in cell.statements
+            for name in statement.binds}
 
-    Removes the others from their cells; returns a note per name defined more than once.
-    """
+
+def redefinitions(cells: list[CellCode], names) -> list[str]:
+    """A note for each of ``names`` defined more than once (nothing is removed: the kept code
+    runs in ``execution_order``, so the last definition wins, as in Python)."""
     notes = []
     for name in names:
-        places = [(cell, s) for cell in cells for s in cell.statements
-                  if name in s.binds and s.kind in ("def", "class")]
+        places = [cell for cell in cells for s in cell.statements
+                  if name in s.binds and s.kind in ("def", "class", "block")]
+        rebound = [cell.index + 1 for cell in cells if name in cell.rebinds]
+        if places and rebound:
+            notes.append(f"{name} is also assigned in cell {rebound[-1]} by code the grader does "
+                         "not run (only definitions, imports and constants are); the definition "
+                         f"of cell {places[-1].index + 1} was graded.")
         if len(places) < 2:
             continue
-        order = {id(cell): (cell.execution_count is not None, cell.execution_count or 0, position)
-                 for position, cell in enumerate(cells)}
-        winner = max(places, key=lambda place: order[id(place[0])])
-        for cell, statement in places:
-            if statement is not winner[1]:
-                cell.statements.remove(statement)
-        where = ", ".join(str(cell.index + 1) for cell, _ in places)
-        notes.append(f"{name} is defined in cells {where}; the one from cell {winner[0].index + 1} "
-                     "(the one you ran last) was graded.")
+        winner = places[-1]
+        where = list(dict.fromkeys(cell.index + 1 for cell in places))
+        if len(where) == 1:
+            notes.append(f"{name} is defined more than once in cell {where[0]}; the last "
+                         "definition (the one Python keeps) was graded.")
+        else:
+            notes.append(f"{name} is defined in cells {', '.join(map(str, sorted(where)))}; the "
+                         f"last one of cell {winner.index + 1} (the one you ran last) was graded.")
     return notes
 
 

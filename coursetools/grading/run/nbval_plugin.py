@@ -35,7 +35,7 @@ import pytest
 import zmq
 
 from coursetools.grading.records import CELL_META, PRELUDE, CellResult, Failure, Role
-from coursetools.kernel.checks import MIME
+from coursetools.kernel.protocol import MIME
 
 PROPERTY = "coursetools-result"
 MAX_RESTARTS = 8

@@ -7,7 +7,8 @@ and shapes) and are judged here, outside the kernel:
 - a result counts only if it comes from the test cell that holds its test, exactly once;
 - the inputs a student's function received must be exactly the reference's inputs (record mode
   draws them from the same seed): tampered random inputs or forged results fail the test;
-- outputs are compared with ``compare`` / ``diagnose`` of the grader's own ``kernel.checks``.
+- outputs are compared with ``compare`` / ``diagnose`` of the grader's own ``kernel.diagnosis``,
+  in the lab's vocabulary (``Lab.diagnosis``), as the notebook's own check does.
 
 A mistake is charged once: the build step grades each function with the official versions of
 the functions it uses, and ``charge_once`` does the same inside a class: a failing test about
@@ -32,7 +33,8 @@ import dataclasses
 from coursetools.grading.lab.instructor import Lab
 from coursetools.grading.records import (STATUS_OF_FAILURE, CellResult, Failure, Role, Status,
                                          Submission, TestResult)
-from coursetools.kernel import checks
+from coursetools.kernel import diagnosis, protocol
+from coursetools.kernel.checks import METHOD_VARIANT
 
 GRADER_MISTAKES = {
     "timeout": "ran longer than the time limit",
@@ -55,7 +57,7 @@ class ReferenceFailure(Exception):
 
 
 def mistake_text(code: str) -> str:
-    return {**GRADER_MISTAKES, **checks.MISTAKES}.get(code, code)
+    return {**GRADER_MISTAKES, **diagnosis.MISTAKES}.get(code, code)
 
 
 # ------------------------------------------------------------------ grouping results
@@ -130,7 +132,7 @@ def reference(lab: Lab, results: list[CellResult]) -> dict[str, Reference]:
     found = {}
     for cell in lab.test_cells:
         variants = [] if lab.method_variant(cell) is None else [
-            test + checks.METHOD_VARIANT for test in cell.tests]
+            test + METHOD_VARIANT for test in cell.tests]
         for test in [*cell.tests, *variants]:
             record = records.get(test)
             where = f"test {test!r} (cell {cell.index} of {lab.path.name})"
@@ -143,20 +145,39 @@ def reference(lab: Lab, results: list[CellResult]) -> dict[str, Reference]:
 
 
 # ------------------------------------------------------------------ one test
-def _hint_lines(codes: list[str], hints: dict | None) -> str:
-    """The grader's words for ``codes``: the test's own wording (from the reference run) or
-    the standard text."""
-    hints = hints or {}
-    return "\n".join(f"  hint [{code}]: {hints.get(code) or mistake_text(code)}" for code in codes)
+def clip(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
+    """``text`` within about ``limit`` characters, its hint lines always whole: what gives way
+    is the display of the inputs and values (shortened at a comma or a space, or left out)."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    hints = [line for line in lines if line.lstrip().startswith("hint [")]
+    budget = max(limit - sum(len(line) + 1 for line in hints), 120)
+    kept = []
+    for line in lines:
+        if line in hints:
+            kept.append(line)
+            continue
+        if budget < 20:
+            continue
+        if len(line) + 1 > budget:
+            cut = max(line.rfind(", ", 0, budget - 5), line.rfind(" ", 0, budget - 5))
+            line = (line[:cut] if cut > 0 else line[:budget - 5]).rstrip(",") + " ..."
+        budget -= len(line) + 1
+        kept.append(line)
+    return "\n".join(kept)
 
 
 class _Scorer:
     """All-or-nothing score of one test, with its mistake codes and (visible) details."""
 
-    def __init__(self, test: str, ref: Reference, record: TestRecord | None, names: list[str]):
+    def __init__(self, test: str, ref: Reference, record: TestRecord | None, names: list[str],
+                 vocabulary=None):
         self.ref, self.record = ref, record or TestRecord()
+        self.vocabulary = diagnosis.Vocabulary.of(vocabulary)
         self.result = TestResult(test=test, points=ref.points, earned=0.0, hidden=ref.hidden,
                                  subject=ref.subject, isolated_from=list(names))
+        self.seen: dict[tuple, list] = {}   # one failure -> [its detail, how many calls showed it]
 
     def fail(self, code: str, detail: str = "") -> None:
         if code not in self.result.codes:
@@ -164,9 +185,25 @@ class _Scorer:
         self.detail(detail)
 
     def detail(self, text: str) -> None:
-        text = text[:MAX_DETAIL_CHARS]
+        text = clip(text)
         if text and text not in self.result.details:
             self.result.details.append(text)
+
+    def once(self, key: tuple, text: str) -> None:
+        """The detail of a failure shown once, however many calls (mirrored signs, the
+        notebook's own inputs) show the same failure (``key``: function, output, codes)."""
+        if key in self.seen:
+            self.seen[key][1] += 1
+            return
+        self.seen[key] = [clip(text), 1]
+        self.detail(text)
+
+    def _count_repeats(self) -> None:
+        for text, count in self.seen.values():
+            if count > 1 and text in self.result.details:
+                index = self.result.details.index(text)
+                self.result.details[index] = (f"{text}\n(The same mistake shows in {count} calls "
+                                              "of this test, with other inputs.)")
 
     def missing(self, func: str) -> None:
         """Why a call's result never arrived, from what the grader observed."""
@@ -176,7 +213,7 @@ class _Scorer:
             self.fail(FAILURE_CODES[failure], f"{func}: {failure.value}")
         elif self.record.ends and self.record.ends[-1].get("error"):
             error = str(self.record.ends[-1]["error"])
-            code = checks.error_code(error, "end")
+            code = protocol.error_code(error, "end")
             self.fail(code, f"{func} is not defined: define it with exactly this name"
                       if code == "missing_function" else "the test stopped with an exception")
         elif cell is not None and cell.errors:
@@ -198,7 +235,7 @@ class _Scorer:
         where = f"{func}, on the graded inputs,"
         if got.get("error"):
             error = str(got["error"])
-            code = checks.error_code(error, "check")
+            code = protocol.error_code(error, "check")
             self.fail(code, f"{func} is not implemented yet" if code == "not_implemented"
                       else f"{where} raised an exception")
             return
@@ -206,23 +243,27 @@ class _Scorer:
             self.fail("wrong_type", f"{where} returned nothing usable")
             return
         names = list(expected.get("names") or [])
-        want = [checks.decode(e) for e in expected["outputs"]]
+        want = [protocol.decode(e) for e in expected["outputs"]]
         try:
-            have = [checks.decode(e) for e in got["outputs"]]
+            have = [protocol.decode(e) for e in got["outputs"]]
         except Exception:  # noqa: BLE001 - malformed numbers from a tampered kernel
             self.fail("tampering", f"{func} produced malformed results")
             return
-        args = {k: checks.decode(v) for k, v in expected["args"].items()}
+        args = {k: protocol.decode(v) for k, v in expected["args"].items()}
         rtol, atol = float(expected.get("rtol", 1e-6)), float(expected.get("atol", 1e-9))
-        for mismatch in checks.compare(have, want, names=names or None, rtol=rtol, atol=atol,
-                                       sizes=checks.batch_sizes(args), inputs=args,
-                                       hints=expected.get("hints")):
+        vocabulary = diagnosis.Vocabulary.of(self.vocabulary)
+        for mismatch in diagnosis.compare(have, want, names=names or None, rtol=rtol, atol=atol,
+                                          sizes=diagnosis.batch_sizes(args, vocabulary),
+                                          inputs=args, hints=expected.get("hints"),
+                                          vocabulary=vocabulary, func=func, show_values=False):
             codes = mismatch.get("codes") or ["values"]
             for code in codes:
                 self.fail(code)
             output = mismatch.get("output") if mismatch.get("output") in names else None
-            self.detail(f"{where} returned a wrong {output or 'result'}:\n"
-                        + _hint_lines(codes, expected.get("hints")))
+            lines = mismatch.get("message", "").split("\n")
+            hints = [line for line in lines if line.startswith("  hint [")] or lines[:1]
+            self.once((func, mismatch.get("output"), tuple(codes)),
+                      f"{where} returned a wrong {output or 'result'}:\n" + "\n".join(hints))
         if got.get("mutated"):
             self.fail("mutates_input", f"{func} changed its argument(s) "
                       f"{', '.join(map(str, got['mutated']))} in place; work on copies")
@@ -245,6 +286,7 @@ class _Scorer:
                     self.missing("the test")
         if not self.result.codes:
             self.result.earned = self.ref.points
+        self._count_repeats()
         if self.result.hidden:
             self.result.details = []
         return self.result
@@ -253,7 +295,8 @@ class _Scorer:
 def score(lab: Lab, refs: dict[str, Reference], results: list[CellResult]) -> list[TestResult]:
     """Every test of the lab, in notebook order, for one student's cell results."""
     records = group(results)
-    return [_Scorer(test, refs[test], records.get(test), lab.official_names(refs[test].subject)).score()
+    return [_Scorer(test, refs[test], records.get(test), lab.official_names(refs[test].subject),
+                    lab.diagnosis).score()
             for test in lab.test_ids]
 
 
@@ -277,8 +320,8 @@ def score_variants(lab: Lab, refs: dict[str, Reference],
     against the reference's variant."""
     scored = {}
     for test, cells in results.items():
-        key = test + checks.METHOD_VARIANT
-        scored[test] = _Scorer(test, refs[key], group(cells).get(key), []).score()
+        key = test + METHOD_VARIANT
+        scored[test] = _Scorer(test, refs[key], group(cells).get(key), [], lab.diagnosis).score()
     return scored
 
 

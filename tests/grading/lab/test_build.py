@@ -52,7 +52,9 @@ def test_no_official_definition_of_a_function_reaches_the_kernel_before_its_test
 
 def test_the_helpers_are_the_graders_own_and_the_setup_cell_the_guard():
     nb = _grading_notebook()
-    assert nb.cells[1].source == cellmod.helper_source(LAB.lab_id, LAB.contract, LAB.methods)
+    assert nb.cells[1].source == cellmod.helper_source(LAB.lab_id, LAB.contract, LAB.methods,
+                                                       diagnosis=LAB.diagnosis)
+    assert LAB.diagnosis["relu"], "the lab's diagnosis vocabulary reaches the grading kernel"
     assert "addaudithook" in nb.cells[0].source and f"enable_recording({build.inputs_key('s')!r})" \
         in next(c.source for c in nb.cells if c.metadata["coursetools"]["role"] == "recording")
 

@@ -99,11 +99,20 @@ def test_failing_import_does_not_take_the_cell_down():
     assert "drive" not in namespace
 
 
-def test_try_import_blocks_are_kept_other_try_blocks_not():
+def test_try_and_if_blocks_are_kept_when_every_branch_would_be():
     code = kept("try:\n    import scipy\nexcept ImportError:\n    scipy = None")
-    assert code.skipped  # the handler assigns: not only imports
+    assert code.defines == ["scipy"] and not code.skipped
     code = kept("try:\n    import scipy\nexcept ImportError:\n    pass")
     assert code.defines == ["scipy"] and not code.skipped
+    code = kept("if True:\n    def f():\n        return 1\nelse:\n    def f():\n        return 2")
+    assert code.defines == ["f"] and not code.skipped
+    for dropped in ("try:\n    train()\nexcept Exception:\n    pass",
+                    "if run_all():\n    def f():\n        return 1",
+                    "if True:\n    print('x')\n    def f():\n        return 1"):
+        code = kept(dropped)
+        assert not code.statements and code.skipped, dropped
+    code = kept("if True:\n    def check():\n        return 1")
+    assert not code.statements and "provided by the official tests" in code.skipped[0].what
 
 
 def test_syntax_error_skips_the_cell_and_says_where():
@@ -223,12 +232,12 @@ def test_a_function_defined_twice_is_graded_as_the_student_last_ran_it(counts, w
     nb = _notebook(("def forward(x):\n    return 1", counts[0]),
                    ("def forward(x):\n    return 2", counts[1]))
     codes = extract.extract_notebook(nb)
-    (note,) = extract.resolve_duplicates(codes, ["forward"])
+    (note,) = extract.redefinitions(codes, ["forward"])
     namespace = {}
     for code in codes:
         exec(code.source, namespace)
     assert namespace["forward"](0) == winner
-    assert f"the one from cell {winner}" in note and "cells 1, 2" in note
+    assert f"of cell {winner} (the one you ran last)" in note and "cells 1, 2" in note
 
 
 def test_a_skeleton_is_recognised_and_a_started_function_is_not():

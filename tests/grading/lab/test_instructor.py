@@ -60,10 +60,10 @@ def test_a_contract_out_of_dependency_order_is_refused(tmp_path):
 def test_an_outdated_helper_cell_is_refused(tmp_path):
     nb = nbformat.read(ROOT / "solutions" / "lab1_scalar.ipynb", as_version=4)
     for cell in nb.cells:
-        cell.source = cell.source.replace("test helpers v2:", "test helpers v1:")
+        cell.source = cell.source.replace("test helpers v3:", "test helpers v1:")
     path = tmp_path / "lab.ipynb"
     nbformat.write(nb, path)
-    with pytest.raises(labmod.LabError, match="version 1, the grader's is 2"):
+    with pytest.raises(labmod.LabError, match="version 1, the grader's is 3"):
         labmod.load(path, "lab1_scalar")
 
 

@@ -11,14 +11,14 @@ import pytest
 
 from coursetools.grading.score import judge as score
 from coursetools.grading.records import CellResult, Failure, Role, Status, Submission
-from coursetools.kernel import checks
+from coursetools.kernel import protocol
 
-ARGS = {"x": checks.encode(2.0), "w": checks.encode(-0.5)}
+ARGS = {"x": protocol.encode(2.0), "w": protocol.encode(-0.5)}
 
 
 def call(outputs, test="t", index=0, **extra):
     payload = {"test": test, "call": index, "func": "f", "args": copy.deepcopy(ARGS),
-               "outputs": None if outputs is None else [checks.encode(v) for v in outputs],
+               "outputs": None if outputs is None else [protocol.encode(v) for v in outputs],
                "error": None, "mutated": [], "rtol": 1e-6, "atol": 1e-9, "names": ["a", "b"]}
     payload.update(extra)
     return payload
@@ -85,7 +85,7 @@ def test_points_and_tolerances_come_from_the_reference_not_the_student():
 
 
 def test_other_inputs_than_the_official_ones_are_tampering():
-    result = judge(cell(call([1.0, -3.0], args={"x": checks.encode(0.5), "w": ARGS["w"]}),
+    result = judge(cell(call([1.0, -3.0], args={"x": protocol.encode(0.5), "w": ARGS["w"]}),
                         end()))
     assert result.codes == ["tampering"] and result.earned == 0
 
