@@ -84,5 +84,6 @@ def grade(lab_id: str, notebook, seed: str = "tests") -> Submission:
     if variants:
         sub.tests = score.charge_once(the_lab, sub.tests,
                                       score.score_variants(the_lab, refs, variants))
+    sub.tests = score.share_costs(the_lab, refs, sub.tests)
     score.runtime_statuses(sub, results)
     return sub

@@ -93,6 +93,7 @@ class Reference:
     calls: list[dict]
     hidden: bool
     subject: str | None
+    items: list[str] = dataclasses.field(default_factory=list)
 
 
 def _reference_calls(record: TestRecord, where: str) -> list[dict]:
@@ -132,7 +133,8 @@ def reference(lab: Lab, results: list[CellResult]) -> dict[str, Reference]:
                 raise ReferenceFailure(f"{where} did not run in the reference kernel")
             calls = _reference_calls(record, where)
             found[test] = Reference(points=float(record.ends[0].get("points", 0)), calls=calls,
-                                    hidden=cell.hidden, subject=cell.subject)
+                                    hidden=cell.hidden, subject=cell.subject,
+                                    items=list(cell.items))
     return found
 
 
@@ -155,7 +157,8 @@ class _Scorer:
     def __init__(self, test: str, ref: Reference, record: TestRecord | None, names: list[str]):
         self.ref, self.record = ref, record or TestRecord()
         self.result = TestResult(test=test, points=ref.points, earned=0.0, hidden=ref.hidden,
-                                 subject=ref.subject, isolated_from=list(names))
+                                 subject=ref.subject, isolated_from=list(names),
+                                 items=list(ref.items))
 
     def fail(self, code: str, detail: str = "") -> None:
         if code not in self.result.codes:
@@ -250,7 +253,8 @@ class _Scorer:
 def score(lab: Lab, refs: dict[str, Reference], results: list[CellResult]) -> list[TestResult]:
     """Every test of the lab, in notebook order, for one student's cell results."""
     records = group(results)
-    return [_Scorer(test, refs[test], records.get(test), lab.official_names(refs[test].subject)).score()
+    return [_Scorer(test, refs[test], records.get(test),
+                    lab.official_names(lab.test_cell(test))).score()
             for test in lab.test_ids]
 
 
@@ -304,10 +308,71 @@ def charge_once(lab: Lab, scored: list[TestResult],
     return [rescued.get(result.test, result) for result in scored]
 
 
+# ------------------------------------------------------------------ fair costs
+def units(lab: Lab, test: str, items=None) -> list[str]:
+    """What a test's points belong to: the methods of its class it is about (``Class.method``,
+    from its checks' labels), or else the contract items it declares."""
+    cell = lab.test_cell(test)
+    about = lab.about(cell)
+    return [f"{cell.subject}.{m}" for m in about] if about else list(
+        cell.items if items is None else items)
+
+
+def unit_points(lab: Lab, refs: dict[str, Reference]) -> dict[str, float]:
+    """Each unit's points: every test shares its points equally among its units."""
+    found: dict[str, float] = {}
+    for test in lab.test_ids:
+        mine = units(lab, test)
+        for unit in mine:
+            found[unit] = found.get(unit, 0.0) + refs[test].points / len(mine)
+    return found
+
+
+def share_costs(lab: Lab, refs: dict[str, Reference],
+                scored: list[TestResult]) -> list[TestResult]:
+    """One mistake costs at most the points of the unit it is in, never a multiple of them.
+
+    The rule (``coursetools/README.md``, *Fair costs*): a test's points are shared equally by
+    its units (``units``: the methods it is about, else the items it grades); a unit's points
+    are its shares. A unit *fails on its own* when a test whose only unit it is fails. A failed
+    test is charged to those of its units that fail on their own; if none does, to the failing
+    methods of the classes it grades; if none, to all its units. A failed test loses the shares
+    of the units it is charged to, and a unit never loses more than its points in all: a test
+    whose loss finds its units' points spent keeps its points (its codes still say what
+    failed). ``charged`` names the units a failed test was charged to.
+    """
+    budget = unit_points(lab, refs)
+    mine = {r.test: units(lab, r.test, r.items) for r in scored}
+    alone = {mine[r.test][0] for r in scored if not r.passed and len(mine[r.test]) == 1}
+    plans = {}
+    for result in scored:
+        if result.passed:
+            continue
+        own = mine[result.test]
+        at_fault = [u for u in own if u in alone] or sorted(
+            u for u in alone if "." in u and u.split(".")[0] in result.items) or list(own)
+        inside = [u for u in at_fault if u in own]
+        # the loss: the shares of its units at fault; all its points when the fault is in a
+        # method it is not about (an integration test of a class), charged after the others
+        plans[result.test] = (at_fault, {u: result.points / len(own) for u in inside} if inside
+                              else {u: result.points / len(at_fault) for u in at_fault})
+    lost = {}
+    for test in sorted(plans, key=lambda t: not set(plans[t][1]) <= set(mine[t])):
+        lost[test] = 0.0
+        for unit, amount in plans[test][1].items():
+            charge = min(amount, max(0.0, budget.get(unit, amount)))
+            budget[unit] = budget.get(unit, amount) - charge
+            lost[test] += charge
+    return [dataclasses.replace(r, charged=plans[r.test][0],
+                                earned=max(0.0, r.points - lost[r.test]))
+            if r.test in plans else r for r in scored]
+
+
 def unexecuted(lab: Lab, refs: dict[str, Reference], code: str) -> list[TestResult]:
     """The tests of a submission that was not executed (all 0, with ``code`` when given)."""
     return [TestResult(test=t, points=refs[t].points, earned=0.0, hidden=refs[t].hidden,
-                       subject=refs[t].subject, codes=[code] if code else [])
+                       subject=refs[t].subject, codes=[code] if code else [],
+                       items=list(refs[t].items))
             for t in lab.test_ids]
 
 
