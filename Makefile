@@ -28,7 +28,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --extra book --extra grading --extra t
                --no-emit-find-links -o requirements.txt pyproject.toml
 
 .PHONY: help venv browser sandbox book test test-fast serve labs clean-notebooks clean bench \
-        bench-grading grade lock
+        bench-grading grade lock audit
 
 help:
 	@echo "make book       build the site into _build/html"
@@ -36,6 +36,7 @@ help:
 	@echo "make test-fast  the tests that need no kernel, no sandbox and no site (under a minute)"
 	@echo "make serve      preview the built site on http://127.0.0.1:8000"
 	@echo "make labs       regenerate the student labs in labs/ from solutions/"
+	@echo "make audit [LAB=lab4_xor]  mutation audit of the labs' tests (all labs by default)"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make lock       upgrade requirements.txt (the lock) within pyproject.toml's ranges"
 	@echo "make bench      measure build, notebook and grading times into benchmarks/"
@@ -85,6 +86,11 @@ serve: book
 
 labs: venv
 	$(BIN)/coursetools labs
+
+# The mutation audit of every lab (or LAB=...): make test runs it too (tests/test_audit.py).
+audit: venv
+	@set -e; for lab in $(if $(LAB),$(LAB),$(basename $(notdir $(wildcard solutions/*.ipynb)))); do \
+	  $(BIN)/coursetools audit $$lab; done
 
 clean-notebooks: venv
 	$(BIN)/coursetools clean-notebooks chapters labs solutions

@@ -3,7 +3,8 @@
 - ``labs``: student labs from instructor notebooks (``student_labs``);
 - ``clean-notebooks``: strip outputs from committed notebooks (``notebooks``);
 - ``grade``: grade a class's submissions (``grading``, see ``coursetools.grading.cli``);
-- ``merge``: combine the results of several grading runs (shards) into one.
+- ``merge``: combine the results of several grading runs (shards) into one;
+- ``audit``: the mutation audit of a lab's tests (``grading.audit``).
 """
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ def _labs(args) -> int:
     except markers.MarkerError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    refused = _refused_declarations(root)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     orphans = [p for p in stale
                if p.parent.name == "labs" and not (root / "solutions" / p.name).exists()]
     for path in stale:
@@ -46,6 +51,35 @@ def _labs(args) -> int:
         print("run `make labs` to regenerate", file=sys.stderr)
         return 1
     return 1 if orphans else 0
+
+
+def _refused_declarations(root: Path) -> str | None:
+    """Why an instructor notebook cannot be graded (its tests' declarations disagree with their
+    calls, say), or None: ``make labs`` refuses what the grader would refuse."""
+    from coursetools.grading.lab import instructor
+
+    for path in sorted((root / "solutions").glob("*.ipynb")):
+        try:
+            instructor.load(path, path.stem)
+        except instructor.LabError as error:
+            return str(error)
+    return None
+
+
+def _audit(args) -> int:
+    from coursetools.grading import audit
+    from coursetools.grading.lab import instructor
+
+    root = Path(args.root)
+    try:
+        lab = instructor.load(instructor.instructor_path(root, args.lab, args.instructor),
+                              args.lab)
+    except instructor.LabError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    result = audit.audit(lab, seed=args.seed)
+    print(audit.report(result), end="")
+    return 1 if result.problems() else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write nothing; exit 1 if labs/ or a helper cell is out of date")
     labs.add_argument("--root", default=".", help="the repository (default: current folder)")
     labs.set_defaults(run=_labs)
+    audit = commands.add_parser("audit", help="mutation audit of a lab's tests (exit 1 if a "
+                                              "threshold fails)")
+    audit.add_argument("lab", help="the lab id, e.g. lab4_xor (solutions/<lab>.ipynb)")
+    audit.add_argument("--instructor", type=Path, help="another instructor notebook")
+    audit.add_argument("--seed", help="the seed of the varied inputs (default: the lab's)")
+    audit.add_argument("--root", default=".", help="the repository (default: current folder)")
+    audit.set_defaults(run=_audit)
     from coursetools.grading import cli as grading_cli
 
     grading_cli.add_parsers(commands)

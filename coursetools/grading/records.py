@@ -119,6 +119,7 @@ class TestResult:
     isolated_from: list[str] = dataclasses.field(default_factory=list)  # official versions used
     items: list[str] = dataclasses.field(default_factory=list)     # the contract items it grades
     charged: list[str] = dataclasses.field(default_factory=list)   # a failure's items (shared)
+    undefined: list[str] = dataclasses.field(default_factory=list)  # graded items never defined
 
     @property
     def passed(self) -> bool:

@@ -139,7 +139,7 @@ def test_a_fault_costs_only_the_function_it_is_in(graded):
 
 def test_the_feedback_names_the_isolation_and_the_failing_dependency(graded):
     text = (graded["out"] / "feedback" / "fault_os_exit.md").read_text(encoding="utf-8")
-    assert "ran with the official forward, loss" in text
+    assert "it ran with the official forward, which it uses but does not grade" in text
 
 
 def test_feedback_lists_every_test_with_points(graded):

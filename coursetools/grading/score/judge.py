@@ -22,6 +22,7 @@ tests only; hidden tests keep their codes, whose standard texts are all a studen
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 
@@ -187,6 +188,13 @@ class _Scorer:
         else:
             self.fail("no_result", "no result arrived for this test")
 
+    def _undefined(self) -> list[str]:
+        """The graded items the kernel said were not defined (their definition failed)."""
+        errors = [str(p.get("error") or "") for calls in self.record.calls.values()
+                  for p in calls] + [str(e.get("error") or "") for e in self.record.ends]
+        named = {m for error in errors for m in re.findall(r"name '(\w+)' is not defined", error)}
+        return [item for item in self.result.items if item in named]
+
     def tampered(self) -> bool:
         record = self.record
         extra = set(record.calls) - set(range(len(self.ref.calls)))
@@ -245,6 +253,7 @@ class _Scorer:
                     self.missing("the test")
         if not self.result.codes:
             self.result.earned = self.ref.points
+        self.result.undefined = self._undefined()
         if self.result.hidden:
             self.result.details = []
         return self.result
