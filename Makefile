@@ -90,7 +90,7 @@ labs: venv
 # The mutation audit of every lab (or LAB=...): make test runs it too (tests/test_audit.py).
 audit: venv
 	@set -e; for lab in $(if $(LAB),$(LAB),$(basename $(notdir $(wildcard solutions/*.ipynb)))); do \
-	  $(BIN)/coursetools audit $$lab; done
+	  $(BIN)/coursetools audit $$lab $$([ -d tests/files/labs/$$lab ] && echo --fixtures tests/files/labs/$$lab); done
 
 clean-notebooks: venv
 	$(BIN)/coursetools clean-notebooks chapters labs solutions

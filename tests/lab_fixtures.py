@@ -18,10 +18,11 @@ tests.lab_fixtures LAB`` writes them into the lab's folder.
 """
 from __future__ import annotations
 
-import ast
 import re
 import sys
 from pathlib import Path
+
+from coursetools.grading import mutants
 
 FOLDER = Path(__file__).resolve().parent / "files" / "labs"
 CAUGHT = re.compile(r"^# caught by: (\w+) (\w+)\s*$")
@@ -35,22 +36,9 @@ def has_fixtures(lab: str) -> bool:
     return (folder(lab) / "mutants").is_dir()
 
 
-def definitions(text: str) -> dict[str, str]:
-    """{name: source} of the top-level functions and classes of a fixture file."""
-    tree, lines = ast.parse(text), text.splitlines()
-    found = {}
-    starts = [node.lineno - 1 - len(getattr(node, "decorator_list", [])) for node in tree.body]
-    for node, start, end in zip(tree.body, starts, starts[1:] + [len(lines)]):
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            # up to the next top-level statement: comments that close a body stay with it
-            found[node.name] = "\n".join(lines[start:end]).strip("\n")
-    return found
-
-
 def read(lab: str, kind: str) -> dict[str, dict[str, str]]:
     """{variant name: {definition name: source}} for ``kind`` "mutants" or "alternatives"."""
-    return {path.stem: definitions(path.read_text(encoding="utf-8"))
-            for path in sorted((folder(lab) / kind).glob("*.py"))}
+    return mutants.read_variants(folder(lab) / kind)
 
 
 def caught_by(lab: str) -> dict[str, tuple[str, str]]:

@@ -13,6 +13,10 @@ only the execution is in this process) and reports, per item:
 - tests that **no mutant of their own items** can fail (an attribution that cannot fire);
 - tests that lose points to a mutant of an item they do not grade (a **cross charge**).
 
+Hand-written mutants (``--fixtures FOLDER``: ``FOLDER/mutants/<name>.py``, the ones
+``tests/test_labs.py`` checks too) are graded the same way: each must be caught, and cost only
+tests that grade one of the items it changes.
+
 Thresholds (``problems``; ``make test`` runs the audit of every lab with them): no test that no
 mutant of its own items fails; a mutant costs points only on tests that grade its item; at least
 ``MIN_CAUGHT`` of the mutants of each item that are not listed as equivalent are caught.
@@ -77,6 +81,7 @@ class Audit:
     untestable: list[str]          # tests that no mutant of their own items fails
     stale: list[str]               # listed survivors that are no mutant, or are caught now
     seconds: float = 0.0
+    fixtures: list[MutantResult] = dataclasses.field(default_factory=list)
 
     def problems(self) -> list[str]:
         found = [f"test {t}: no mutant of the items it grades makes it fail"
@@ -92,6 +97,12 @@ class Audit:
                              f"({item.rate:.0%} < {MIN_CAUGHT:.0%}); survivors: "
                              + ", ".join(r.mutant.id for r in item.unexplained))
         found += [f"survivors file: {entry}" for entry in self.stale]
+        for r in self.fixtures:
+            if not r.caught:
+                found.append(f"hand-written mutant {r.mutant.id} is not caught")
+            if r.cross:
+                found.append(f"hand-written mutant {r.mutant.id} costs tests that do not grade "
+                             f"{r.mutant.item}: {', '.join(r.cross)}")
         return found
 
 
@@ -126,18 +137,34 @@ def mutants_of(lab: instructor.Lab) -> dict[str, list[mutantsmod.Mutant]]:
             for item in lab.contract if item in statements}
 
 
-def grade_mutant(lab: instructor.Lab, refs: dict, seed: str,
-                 mutant: mutantsmod.Mutant) -> MutantResult:
-    sub = inprocess.grade_definitions(lab, refs, _with(lab.definitions, mutant.item,
-                                                       mutant.source),
-                                      seed, Submission(student=mutant.id), CELL_TIMEOUT)
+def grade_mutant(lab: instructor.Lab, refs: dict, seed: str, mutant: mutantsmod.Mutant,
+                 sources: dict[str, str] | None = None) -> MutantResult:
+    """Grade one mutant (``sources``: {item: source} when it changes several items, whose
+    names ``mutant.item`` joins with "+")."""
+    definitions = lab.definitions
+    for item, source in (sources or {mutant.item: mutant.source}).items():
+        definitions = _with(definitions, item, source)
+    sub = inprocess.grade_definitions(lab, refs, definitions, seed,
+                                      Submission(student=mutant.id), CELL_TIMEOUT)
     failed = {t.test: t.points - t.earned for t in sub.tests if not t.passed}
     items = {t.test: t.items for t in sub.tests}
-    cross = [t for t, lost in failed.items() if lost > 0 and mutant.item not in items[t]]
+    changed = set(mutant.item.split("+"))
+    cross = [t for t, lost in failed.items() if lost > 0 and not changed & set(items[t])]
     return MutantResult(mutant, failed, cross)
 
 
-def audit(lab: instructor.Lab, seed: str | None = None, progress=None) -> Audit:
+def grade_fixtures(lab: instructor.Lab, refs: dict, seed: str, folder) -> list[MutantResult]:
+    """The hand-written mutants of ``folder/mutants`` (see the module docstring)."""
+    found = []
+    for name, sources in mutantsmod.read_variants(Path(folder) / "mutants").items():
+        mutant = mutantsmod.Mutant(id=f"{name}", item="+".join(sources), unit="+".join(sources),
+                                   source="", line=0)
+        found.append(grade_mutant(lab, refs, seed, mutant, sources))
+    return found
+
+
+def audit(lab: instructor.Lab, seed: str | None = None, progress=None,
+          fixtures=None) -> Audit:
     """Grade every mutant of every item of ``lab`` (see the module docstring)."""
     import time
 
@@ -163,7 +190,8 @@ def audit(lab: instructor.Lab, seed: str | None = None, progress=None) -> Audit:
     stale = [f"{m} is no mutant of the lab" for m in equivalent if m not in known] + [
         f"{m} is listed as equivalent but is caught" for m in equivalent
         if m in known and known[m].caught]
-    return Audit(lab.lab_id, items, untestable, stale, time.monotonic() - start)
+    handwritten = grade_fixtures(lab, refs, seed, fixtures) if fixtures else []
+    return Audit(lab.lab_id, items, untestable, stale, time.monotonic() - start, handwritten)
 
 
 def table(result: Audit) -> str:
@@ -184,8 +212,15 @@ def table(result: Audit) -> str:
 
 
 def report(result: Audit) -> str:
+    from coursetools.grading.records import fmt
+
     lines = [f"Mutation audit of {result.lab} ({sum(len(i.results) for i in result.items)} "
              f"mutants, {result.seconds:.0f} s)", "", table(result)]
+    if result.fixtures:
+        caught = [r for r in result.fixtures if r.caught]
+        costs = [r.cost for r in caught]
+        lines += ["", f"Hand-written mutants: {len(result.fixtures)}, caught {len(caught)}"
+                  + (f", costs {fmt(min(costs))} to {fmt(max(costs))}" if costs else "")]
     survivors = [r for item in result.items for r in item.unexplained]
     if survivors:
         lines += ["", "Survivors not listed as equivalent:"]

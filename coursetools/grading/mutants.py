@@ -158,3 +158,23 @@ def mutants(item: str, source: str, methods: list[str] | None = None) -> list[Mu
             found.append(Mutant(id=f"{unit}:{operator}:{counts[operator]}", item=item,
                                 unit=unit, source=mutated, line=getattr(node, "lineno", 0)))
     return found
+
+
+# ------------------------------------------------------------------ hand-written variants
+def definitions_of(text: str) -> dict[str, str]:
+    """{name: source} of the top-level functions and classes of a variant file, each up to the
+    next top-level statement (comments that close a body, such as a solution marker, stay)."""
+    tree, lines = ast.parse(text), text.splitlines()
+    starts = [node.lineno - 1 - len(getattr(node, "decorator_list", [])) for node in tree.body]
+    return {node.name: "\n".join(lines[start:end]).strip("\n")
+            for node, start, end in zip(tree.body, starts, starts[1:] + [len(lines)])
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def read_variants(folder) -> dict[str, dict[str, str]]:
+    """{variant name: {definition name: source}} of every ``<name>.py`` in ``folder`` (the
+    hand-written mutants or alternatives of a lab: ``tests/files/labs/<lab>/mutants``)."""
+    from pathlib import Path
+
+    return {path.stem: definitions_of(path.read_text(encoding="utf-8"))
+            for path in sorted(Path(folder).glob("*.py"))}
