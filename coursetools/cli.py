@@ -77,7 +77,7 @@ def _audit(args) -> int:
     except instructor.LabError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    result = audit.audit(lab, seed=args.seed, fixtures=args.fixtures)
+    result = audit.audit(lab, seed=args.seed, fixtures=args.fixtures, jobs=args.jobs)
     print(audit.report(result), end="")
     return 1 if result.problems() else 0
 
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--seed", help="the seed of the varied inputs (default: the lab's)")
     audit.add_argument("--fixtures", type=Path,
                        help="a folder whose mutants/*.py are hand-written mutants to grade too")
+    audit.add_argument("--jobs", type=int, default=2, help="processes (default: 2)")
     audit.add_argument("--root", default=".", help="the repository (default: current folder)")
     audit.set_defaults(run=_audit)
     from coursetools.grading import cli as grading_cli

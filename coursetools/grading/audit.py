@@ -163,8 +163,27 @@ def grade_fixtures(lab: instructor.Lab, refs: dict, seed: str, folder) -> list[M
     return found
 
 
-def audit(lab: instructor.Lab, seed: str | None = None, progress=None,
-          fixtures=None) -> Audit:
+_WORK: dict = {}     # what a worker process grades with (set before the pool forks)
+
+
+def _grade_in_worker(mutant: mutantsmod.Mutant) -> MutantResult:
+    return grade_mutant(_WORK["lab"], _WORK["refs"], _WORK["seed"], mutant)
+
+
+def _grade_all(lab, refs, seed, found: list[mutantsmod.Mutant], jobs: int) -> list[MutantResult]:
+    """Grade mutants, in ``jobs`` forked processes (each mutant runs in a fresh namespace of
+    its own, so the order and the process do not change a result)."""
+    if jobs <= 1 or len(found) < 2:
+        return [grade_mutant(lab, refs, seed, m) for m in found]
+    import multiprocessing
+
+    _WORK.update(lab=lab, refs=refs, seed=seed)
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return pool.map(_grade_in_worker, found, chunksize=1)
+
+
+def audit(lab: instructor.Lab, seed: str | None = None, fixtures=None,
+          jobs: int = 1) -> Audit:
     """Grade every mutant of every item of ``lab`` (see the module docstring)."""
     import time
 
@@ -172,16 +191,14 @@ def audit(lab: instructor.Lab, seed: str | None = None, progress=None,
     seed = seed or lab.seed or "audit"
     refs = inprocess.reference(lab, seed)
     equivalent = _equivalent(lab)
+    found = mutants_of(lab)
+    graded = iter(_grade_all(lab, refs, seed, [m for ms in found.values() for m in ms], jobs))
     items, failing = [], {}
-    for item, found in mutants_of(lab).items():
-        results = []
-        for mutant in found:
-            result = grade_mutant(lab, refs, seed, mutant)
-            results.append(result)
+    for item, mutants in found.items():
+        results = [next(graded) for _ in mutants]
+        for result in results:
             for test in result.failed:
                 failing.setdefault(test, set()).add(item)
-            if progress:
-                progress(result)
         items.append(ItemAudit(item, results, {m.mutant.id: equivalent[m.mutant.id]
                                                for m in results if m.mutant.id in equivalent}))
     untestable = [t for cell in lab.test_cells for t in cell.tests

@@ -15,6 +15,8 @@ error text) is put in code spans or blocks, or escaped, so it cannot change the 
 """
 from __future__ import annotations
 
+import dataclasses
+
 from coursetools.grading.results import final
 from coursetools.grading.records import fmt
 from coursetools.grading.records import Status, Submission, TestResult
@@ -59,7 +61,9 @@ def _result(test: TestResult) -> str:
 def names(words: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     words = list(words)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _fails(name: str, sub: Submission) -> bool:
@@ -75,6 +79,8 @@ def how_it_ran(test: TestResult, sub: Submission) -> list[str]:
     test that never uses ``Linear``, an item whose definition failed, a shared test).
     """
     said = []
+    graded = list(test.items) or ([test.subject] if test.subject else [])  # older results
+    test = dataclasses.replace(test, items=graded)
     undefined = list(test.undefined) or (list(test.items) if "missing_function" in test.codes
                                          else [])
     if undefined and not test.passed:
@@ -86,7 +92,7 @@ def how_it_ran(test: TestResult, sub: Submission) -> list[str]:
         return said
     methods = [n for n in test.isolated_from if "." in n]
     items = [n for n in test.isolated_from if "." not in n]
-    if items:
+    if items and test.items:
         said.append(f"This test grades {names(test.items)}; it ran with the official "
                     f"{names(items)}, which it uses but does not grade, so its result is about "
                     f"your {names(test.items)} alone.")

@@ -381,7 +381,7 @@ def unexecuted(lab: Lab, refs: dict[str, Reference], code: str) -> list[TestResu
     """The tests of a submission that was not executed (all 0, with ``code`` when given)."""
     return [TestResult(test=t, points=refs[t].points, earned=0.0, hidden=refs[t].hidden,
                        subject=refs[t].subject, codes=[code] if code else [],
-                       items=list(refs[t].items))
+                       items=list(lab.test_cell(t).items))
             for t in lab.test_ids]
 
 
