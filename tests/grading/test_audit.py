@@ -51,23 +51,24 @@ def test_a_survivor_listed_without_a_reason_is_refused(tmp_path):
 
 @pytest.mark.slow
 def test_the_audit_finds_a_test_that_cannot_fail_and_a_listing_gone_stale(tmp_path):
-    """Lab 1 with its forward tests charged to loss as well (a test that loss's mutants can
-    never fail) and a survivors file naming a mutant that is caught."""
+    """Lab 1 with a forward test declared as grading loss (forward official): no mutant of
+    loss can fail it; and a survivors file naming a mutant that is caught."""
     import nbformat
 
     nb = nbformat.read(ROOT / "solutions" / "lab1_scalar.ipynb", as_version=4)
     for cell in nb.cells:
         cell.source = cell.source.replace(
-            'with graded("forward_active_unit", points=1, grades=["forward"])',
-            'with graded("forward_active_unit", points=1, grades=["forward", "loss"])\n'
-            '    loss')
+            'with graded("forward_active_unit", points=1, grades=["forward"]):',
+            'with graded("forward_active_unit", points=1, grades=["loss"], official=["forward"]):'
+            '\n    loss')
     path = tmp_path / "lab1_scalar.ipynb"
     nbformat.write(nb, path)
     (tmp_path / "lab1_scalar.survivors.json").write_text(json.dumps({
         "forward:return_none:1": "listed by mistake", "nothing:flip_operator:9": "gone"}))
-    result = audit.audit(instructor.load(path, "lab1_scalar"))
+    result = audit.audit(instructor.load(path, "lab1_scalar"), jobs=2)
     problems = "\n".join(result.problems())
-    assert result.untestable == [] or "forward_active_unit" not in result.untestable
+    assert result.untestable == ["forward_active_unit"]
+    assert "test forward_active_unit: no mutant of the items it grades makes it fail" in problems
     assert "forward:return_none:1 is listed as equivalent but is caught" in problems
     assert "nothing:flip_operator:9 is no mutant of the lab" in problems
 
