@@ -309,9 +309,11 @@ def attribution_problems(source: str, contract: list[str], definitions, methods)
     a base when the class is defined), so that base is graded as well.
     """
     grades, official = declared(source)
+    named = _loaded_names([ast.parse(extract.python_source(source))])
     if not grades:
-        return ["declares no graded item: write graded(..., grades=[\"<name>\"]) with the "
-                "contract items it grades"]
+        calls = [n for n in contract if n in named]
+        return ["declares no graded item: write graded(..., grades=[...]) with the contract "
+                "items it grades" + (f" (it calls {', '.join(calls)})" if calls else "")]
     problems = []
     unknown = [n for n in grades + official if n not in contract]
     if unknown:
@@ -319,7 +321,6 @@ def attribution_problems(source: str, contract: list[str], definitions, methods)
     both = [n for n in grades if n in official]
     if both:
         problems.append(f"declares {', '.join(both)} both graded and official")
-    named = _loaded_names([ast.parse(extract.python_source(source))])
     undeclared = [n for n in contract if n in named and n not in grades and n not in official]
     if undeclared:
         problems.append(f"calls {', '.join(undeclared)} without declaring it: add it to grades=[...] "
