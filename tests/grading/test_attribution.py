@@ -1,7 +1,7 @@
 """Attribution, fair costs and containment, on the cases that used to go wrong (issue 21 items
 2, 4, 5): each test first states what the grader did before, then shows what it does now.
 
-Graded in process with the grader's own steps (``tests/grading_inprocess.py``).
+Graded in process with the grader's own steps (``coursetools.grading.inprocess``).
 """
 from __future__ import annotations
 
