@@ -43,6 +43,9 @@ FAILURE_CODES = {Failure.TIMEOUT: "timeout", Failure.NOTEBOOK_TIME: "timeout",
                  Failure.NOT_RUN: "crash", Failure.GRADER: "no_result"}
 MAX_DETAIL_CHARS = 600
 NO_SECOND_ROUND = set(GRADER_MISTAKES)   # what the grader saw go wrong: no method variants
+# Failures that no other part can excuse (nothing of the student's ran, or the grader saw the
+# run go wrong): fair costs never share or cap them.
+NOT_SHARED = NO_SECOND_ROUND | {"not_implemented", "missing_function"}
 
 
 class ReferenceFailure(Exception):
@@ -348,14 +351,16 @@ def share_costs(lab: Lab, refs: dict[str, Reference],
     methods of the classes it grades; if none, to all its units. A failed test loses the shares
     of the units it is charged to, and a unit never loses more than its points in all: a test
     whose loss finds its units' points spent keeps its points (its codes still say what
-    failed). ``charged`` names the units a failed test was charged to.
+    failed). A test that failed because nothing ran (``NOT_SHARED``: not implemented, not
+    defined, a timeout, a crash, tampering) costs all its points. ``charged`` names the units a
+    failed test was charged to.
     """
     budget = unit_points(lab, refs)
     mine = {r.test: units(lab, r.test, r.items) for r in scored}
     alone = {mine[r.test][0] for r in scored if not r.passed and len(mine[r.test]) == 1}
     plans = {}
     for result in scored:
-        if result.passed:
+        if result.passed or set(result.codes) & NOT_SHARED:
             continue
         own = mine[result.test]
         at_fault = [u for u in own if u in alone] or sorted(
