@@ -29,7 +29,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --extra book --extra grading --extra t
 
 .PHONY: help venv browser sandbox book test test-fast serve labs clean-notebooks clean bench \
         bench-grading grade lock release sync frameworks-venv test-frameworks \
-        framework-outputs
+        framework-outputs audit
 
 help:
 	@echo "make book       build the site into _build/html"
@@ -39,6 +39,7 @@ help:
 	@echo "make framework-outputs  store those cells' outputs in the chapter, for the site"
 	@echo "make serve      preview the built site on http://127.0.0.1:8000"
 	@echo "make labs       regenerate the student labs in labs/ from solutions/"
+	@echo "make audit [LAB=lab4_xor]  mutation audit of the labs' tests (all labs by default)"
 	@echo "make clean-notebooks  strip outputs and execution counts from committed notebooks"
 	@echo "make lock       upgrade requirements.txt (the lock) within pyproject.toml's ranges"
 	@echo "make release DEST=folder [REPOSITORY=url]  the student-facing repository (no solutions)"
@@ -117,6 +118,11 @@ serve: book
 
 labs: venv
 	$(BIN)/coursetools labs
+
+# The mutation audit of every lab (or LAB=...): make test runs it too (tests/test_audit.py).
+audit: venv
+	@set -e; for lab in $(if $(LAB),$(LAB),$(basename $(notdir $(wildcard solutions/*.ipynb)))); do \
+	  $(BIN)/coursetools audit $$lab $$([ -d tests/files/labs/$$lab ] && echo --fixtures tests/files/labs/$$lab); done
 
 clean-notebooks: venv
 	$(BIN)/coursetools clean-notebooks chapters labs solutions

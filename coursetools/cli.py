@@ -5,7 +5,8 @@
 - ``grade``: grade a class's submissions (``grading``, see ``coursetools.grading.cli``);
 - ``merge``: combine the results of several grading runs (shards) into one;
 - ``release``: the student-facing repository, without solutions or hidden tests (``release``);
-- ``sync``: keep private instructor notebooks in step with the course (``private_copies``).
+- ``sync``: keep private instructor notebooks in step with the course (``private_copies``);
+- ``audit``: the mutation audit of a lab's tests (``grading.audit``).
 """
 from __future__ import annotations
 
@@ -44,9 +45,13 @@ def _labs(args) -> int:
         what = ("has no instructor notebook in solutions/" if path in orphans
                 else "is out of date" if args.check else "written")
         print(f"{path.relative_to(root)} {what}")
-    if args.check and stale:
+    if args.check and stale:   # (an outdated helper cell would make every notebook refused)
         print("run `make labs` to regenerate", file=sys.stderr)
         return 1
+    refused = _refused_declarations(root)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     return 1 if orphans else 0
 
 
@@ -83,6 +88,35 @@ def _sync(args) -> int:
         if (report.pending and not args.write) or report.to_review:
             status = max(status, 1)
     return status
+
+
+def _refused_declarations(root: Path) -> str | None:
+    """Why an instructor notebook cannot be graded (its tests' declarations disagree with their
+    calls, say), or None: ``make labs`` refuses what the grader would refuse."""
+    from coursetools.grading.lab import instructor
+
+    for path in sorted((root / "solutions").glob("*.ipynb")):
+        try:
+            instructor.load(path, path.stem)
+        except instructor.LabError as error:
+            return str(error)
+    return None
+
+
+def _audit(args) -> int:
+    from coursetools.grading import audit
+    from coursetools.grading.lab import instructor
+
+    root = Path(args.root)
+    try:
+        lab = instructor.load(instructor.instructor_path(root, args.lab, args.instructor),
+                              args.lab)
+    except instructor.LabError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    result = audit.audit(lab, seed=args.seed, fixtures=args.fixtures, jobs=args.jobs)
+    print(audit.report(result), end="")
+    return 1 if result.problems() else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--branch", default="main", help="its branch (default: main)")
     rel.add_argument("--root", default=".", help="the source repository (default: current folder)")
     rel.set_defaults(run=_release)
+    audit = commands.add_parser("audit", help="mutation audit of a lab's tests (exit 1 if a "
+                                              "threshold fails)")
+    audit.add_argument("lab", help="the lab id, e.g. lab4_xor (solutions/<lab>.ipynb)")
+    audit.add_argument("--instructor", type=Path, help="another instructor notebook")
+    audit.add_argument("--seed", help="the seed of the varied inputs (default: the lab's)")
+    audit.add_argument("--fixtures", type=Path,
+                       help="a folder whose mutants/*.py are hand-written mutants to grade too")
+    audit.add_argument("--jobs", type=int, default=2, help="processes (default: 2)")
+    audit.add_argument("--root", default=".", help="the repository (default: current folder)")
+    audit.set_defaults(run=_audit)
     from coursetools.grading import cli as grading_cli
 
     grading_cli.add_parsers(commands)

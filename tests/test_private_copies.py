@@ -13,7 +13,7 @@ from coursetools.grading.lab import instructor
 from tests.conftest import ROOT
 
 LAB = "lab1_scalar"
-PRIVATE_TEST = (f"{markers.BEGIN_HIDDEN}\nx_p = 0.25\nwith graded(\"private_extra\", points=1):\n"
+PRIVATE_TEST = (f"{markers.BEGIN_HIDDEN}\nx_p = 0.25\nwith graded(\"private_extra\", points=1, grades=[\"forward\"]):\n"
                 f"    check(forward, dict(x=x_p, w1=0.5, w2=-1.5), expect=(0.125, 0.125, -0.1875),\n"
                 f"          outputs=(\"y1\", \"y1_relu\", \"y2_pred\"))\n{markers.END_HIDDEN}")
 

@@ -346,6 +346,9 @@ def grade(options: Options) -> Outcome:
         results, reference_run, spent = _execute(options, lab, prepared, seed, work)
         refs = _score_all(lab, subs, results, warnings)
         _method_variants(options, lab, subs, prepared, seed, work, refs, warnings, spent)
+        for sub in subs:   # fair costs: a shared test keeps the shares of items not at fault
+            if sub.key is not None and sub.key in results:
+                sub.tests = score.share_costs(lab, refs, sub.tests or [])
         key = cache.reference_key(lab.digest, seed)
         if reference_run == "executed":   # it passed its own tests: worth keeping
             cache.save_reference(key, results[REFERENCE])

@@ -119,6 +119,9 @@ class TestResult:
     details: list[str] = dataclasses.field(default_factory=list)   # visible tests only
     subject: str | None = None       # the contract name the test grades
     isolated_from: list[str] = dataclasses.field(default_factory=list)  # official versions used
+    items: list[str] = dataclasses.field(default_factory=list)     # the contract items it grades
+    charged: list[str] = dataclasses.field(default_factory=list)   # a failure's items (shared)
+    undefined: list[str] = dataclasses.field(default_factory=list)  # graded items never defined
 
     @property
     def passed(self) -> bool:

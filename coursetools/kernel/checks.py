@@ -363,7 +363,9 @@ class graded:
     it prints what went wrong and lets "Run all" go on to the summary.
     """
 
-    def __init__(self, test_id, points=1):
+    def __init__(self, test_id, points=1, grades=(), official=()):
+        # grades / official: the contract items the test grades and the ones it only uses,
+        # read by the grader from the instructor notebook (attribution); nothing to do here.
         self.test_id = variant_id(test_id)
         self.points = points
         self.funcs = []

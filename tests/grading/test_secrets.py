@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from coursetools.grading.lab import build
-from coursetools.kernel import checks
+from coursetools.kernel import protocol
 from tests import grading_inprocess
 from tests import grading_submissions as subs
 from tests.conftest import ROOT
@@ -30,8 +30,8 @@ LEAK_STATE = '''
 def forward(x, w1, w2):
     """Raise what the helpers hold: before, the seed of the (private) instructor copy."""
     import sys
-    state = sys.modules["coursetools_checks"]._STATE
-    raise ValueError("LEAK " + repr({k: state[k] for k in ("nonce", "mode", "contract")}))
+    session = sys.modules["coursetools_checks"].SESSION
+    raise ValueError("LEAK " + repr({k: getattr(session, k) for k in ("nonce", "mode", "contract")}))
 '''
 
 LEAK_SOURCES = '''
@@ -120,7 +120,7 @@ def test_feedback_shows_neither_the_graded_inputs_nor_their_expected_values(grad
     for ref in refs.values():
         for call in ref.calls:
             for encoded in [*call["args"].values(), *call["outputs"]]:
-                value = checks.decode(encoded)
+                value = protocol.decode(encoded)
                 secret += [float(v) for v in value.ravel() if abs(float(v)) > 1e-3]
     assert secret
     page = graded["pages"]["wrong_backward"]

@@ -11,10 +11,11 @@ notebook, outside every kernel's reach (the kernels run in folders of their own)
    define costs only what it defines;
 4. ``recording``: record mode with the key the graded inputs are drawn from (``inputs_key``:
    derived from the run's seed one way; the seed itself never enters a kernel);
-5. per function of the contract, in contract (dependency) order: an ``isolation`` cell that
-   binds the official versions of the functions it uses, then the test cells whose subject it
-   is (visible and hidden, expected values removed). A mistake in ``forward`` so costs the
-   points of ``forward``'s tests only;
+5. the test cells (visible and hidden, expected values removed), in the contract order of the
+   items they grade, each group of cells that declare the same items after an ``isolation``
+   cell: it gives back the student's version of every contract item, then binds the official
+   versions of the items those tests do not grade but use (``Lab.official_names``). A mistake
+   in ``forward`` so costs the points of the tests that grade ``forward`` only;
 6. in the reference notebook only, for a class of the contract, each test that is about some
    of its methods again as a *method variant* (``Lab.method_variant``): an isolation cell gives
    the class the official versions of its other methods, and the test records under
@@ -61,15 +62,18 @@ def _definition_cells(definitions: list[CellCode]) -> list:
 
 
 def test_groups(lab: Lab):
-    """(subject, test cells) in the order they run: by the subject's place in the contract."""
+    """(first cell, test cells) in the order they run: by the subject's place in the contract,
+    one group per run of cells that grade the same items with the same official ones."""
     order = {name: position for position, name in enumerate(lab.contract)}
     ranked = sorted(lab.test_cells, key=lambda cell: order.get(cell.subject, -1))
-    groups = []
+    groups, key = [], None
     for cell in ranked:
-        if groups and groups[-1][0] == cell.subject:
+        this = (tuple(cell.items), tuple(lab.official_names(cell)))
+        if groups and this == key:
             groups[-1][1].append(cell)
         else:
-            groups.append((cell.subject, [cell]))
+            groups.append((cell, [cell]))
+        key = this
     return groups
 
 
@@ -98,9 +102,9 @@ def _start(lab: Lab, definitions: list[CellCode], seed: str):
     return nb
 
 
-def _isolation(lab: Lab, subject):
-    names, source = lab.isolation(subject)
-    return _cell(cells.isolation_source(names, source), Role.ISOLATION, subject=subject,
+def _isolation(lab: Lab, test):
+    names, source = lab.isolation(test)
+    return _cell(cells.isolation_source(names, source), Role.ISOLATION, subject=test.subject,
                  names=names)
 
 
@@ -109,11 +113,11 @@ def grading_notebook(lab: Lab, definitions: list[CellCode], *, seed: str,
     """The notebook that grades one set of definitions (a student's or the instructor's);
     ``variants``: with every method variant (for the reference run)."""
     nb = _start(lab, definitions, seed)
-    for subject, test_cells in test_groups(lab):
-        nb.cells.append(_isolation(lab, subject))
+    for first, test_cells in test_groups(lab):
+        nb.cells.append(_isolation(lab, first))
         for test in test_cells:
             nb.cells.append(_cell(test.source, Role.TEST, cell=test.index, hidden=test.hidden,
-                                  tests=test.tests, subject=subject))
+                                  tests=test.tests, subject=test.subject))
         if variants:
             for test in test_cells:
                 if lab.method_variant(test) is not None:
@@ -135,7 +139,7 @@ def variant_notebook(lab: Lab, definitions: list[CellCode], test_id: str, *, see
     """One student's method variant of one test, alone in its notebook (and kernel)."""
     test = lab.test_cell(test_id)
     nb = _start(lab, definitions, seed)
-    nb.cells += [_isolation(lab, test.subject), *_variant_cells(lab, test)]
+    nb.cells += [_isolation(lab, test), *_variant_cells(lab, test)]
     return nb
 
 

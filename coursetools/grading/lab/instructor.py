@@ -45,7 +45,9 @@ class TestCell:
     hidden: bool
     tests: list[str]
     source: str                # the code run while grading (expected values removed)
-    subject: str | None        # the contract name the cell's tests grade
+    subject: str | None        # the last (in contract order) of ``items``: the group it runs in
+    items: list[str] = dataclasses.field(default_factory=list)      # declared: graded
+    official: list[str] = dataclasses.field(default_factory=list)   # declared: official
 
 
 @dataclasses.dataclass
@@ -74,9 +76,25 @@ class Lab:
     def is_hidden(self, test_id: str) -> bool:
         return self.test_cell(test_id).hidden
 
-    def official_names(self, subject: str | None) -> list[str]:
-        """The contract names whose official versions the tests of ``subject`` use: all before it."""
-        return self.contract[:self.contract.index(subject)] if subject in self.contract else []
+    def official_names(self, cell: TestCell) -> list[str]:
+        """The contract names a test cell runs in their official versions: those it declares
+        ``official``, and those the code of its graded items uses (through other contract
+        names too) without grading them, in contract order. Nothing else is replaced."""
+        statements = [s for code in self.definitions for s in code.statements]
+        bound_by = {name: s for s in statements for name in s.binds}
+        contract, graded = set(self.contract), set(cell.items)
+        found, todo, seen = set(cell.official), [*cell.items, *cell.official], set()
+        while todo:
+            statement = bound_by.get(todo.pop())
+            if statement is None or id(statement) in seen:
+                continue
+            seen.add(id(statement))
+            for name in statement.loads:
+                if name in contract and name not in graded:
+                    found.add(name)
+                if name in bound_by:
+                    todo.append(name)
+        return [name for name in self.contract if name in found]
 
     def about(self, cell: TestCell) -> list[str]:
         """The methods of the cell's class that its checks name (``label="Class.method"``)."""
@@ -103,10 +121,10 @@ class Lab:
                     ast.Pass()]
         return ast.unparse(tree) + "\n"
 
-    def isolation(self, subject: str | None) -> tuple[list[str], str]:
-        """(official names, their code) for the tests of ``subject``: the instructor statements
-        that the official names need, and nothing of ``subject`` or later."""
-        names = self.official_names(subject)
+    def isolation(self, cell: TestCell) -> tuple[list[str], str]:
+        """(official names, their code) for a test cell: the instructor statements that the
+        official names need, and nothing that binds a contract name the cell grades."""
+        names = self.official_names(cell)
         statements = _closure(self.definitions, names, set(self.contract) - set(names))
         return names, "".join(s.source for s in statements)
 
@@ -249,10 +267,80 @@ def strip_expectations(sources: list[str]) -> list[str]:
 
 
 def subject_of(source: str, contract: list[str]) -> str | None:
-    """The contract name a test cell grades: the last one (in contract order) it refers to."""
-    used = _loaded_names([ast.parse(extract.python_source(source))])
-    found = [name for name in contract if name in used]
+    """The contract name a test cell's tests run under: the last (in contract order) it grades,
+    from its declaration (``graded(..., grades=[...])``)."""
+    items = declared(source)[0]
+    found = [name for name in contract if name in items]
     return found[-1] if found else None
+
+
+DECLARATIONS = ("grades", "official")
+
+
+def _string_list(node, what: str) -> list[str]:
+    if isinstance(node, (ast.List, ast.Tuple)) and all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
+        return [e.value for e in node.elts]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    raise LabError(f"{what} must be a literal list of names, e.g. {what}=[\"forward\"]")
+
+
+def declared(source: str) -> tuple[list[str], list[str]]:
+    """(grades, official): what the ``graded(...)`` call of a test cell declares."""
+    grades, official = [], []
+    for node in ast.walk(ast.parse(extract.python_source(source))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "graded":
+            for keyword in node.keywords:
+                if keyword.arg == "grades":
+                    grades += _string_list(keyword.value, "grades")
+                elif keyword.arg == "official":
+                    official += _string_list(keyword.value, "official")
+    return grades, official
+
+
+def attribution_problems(source: str, contract: list[str], definitions, methods) -> list[str]:
+    """Why a test cell's declaration disagrees with what it calls (empty: it agrees).
+
+    The rule (``coursetools/README.md``, *Attribution*): a test cell declares in ``grades`` the
+    contract items whose student versions it runs and is charged to, and in ``official`` the
+    ones it only uses to build its inputs (they run in their official versions). Every contract
+    item the cell names is in exactly one of the two; every declared item is named by the cell;
+    a graded class whose base class is a contract item runs the student's base too (Python binds
+    a base when the class is defined), so that base is graded as well.
+    """
+    grades, official = declared(source)
+    named = _loaded_names([ast.parse(extract.python_source(source))])
+    if not grades:
+        calls = [n for n in contract if n in named]
+        return ["declares no graded item: write graded(..., grades=[...]) with the contract "
+                "items it grades" + (f" (it calls {', '.join(calls)})" if calls else "")]
+    problems = []
+    unknown = [n for n in grades + official if n not in contract]
+    if unknown:
+        problems.append(f"declares {', '.join(unknown)}, not in the contract ({', '.join(contract)})")
+    both = [n for n in grades if n in official]
+    if both:
+        problems.append(f"declares {', '.join(both)} both graded and official")
+    undeclared = [n for n in contract if n in named and n not in grades and n not in official]
+    if undeclared:
+        problems.append(f"calls {', '.join(undeclared)} without declaring it: add it to grades=[...] "
+                        "(the test grades it too) or to official=[...] (the test runs the official "
+                        "version to build its inputs)")
+    statements = {n: s for code in definitions for s in code.statements for n in s.binds}
+    inherited = {b for name in grades for b in getattr(statements.get(name), "bases", [])}
+    unused = [n for n in grades + official if n in contract and n not in named
+              and n not in inherited]
+    if unused:
+        problems.append(f"declares {', '.join(unused)} but never calls it")
+    for name in grades:
+        bases = [b for b in getattr(statements.get(name), "bases", []) if b in contract]
+        missing = [b for b in bases if b not in grades]
+        if missing:
+            problems.append(f"grades {name}, a subclass of {', '.join(missing)}: the student's "
+                            f"{name} inherits from the student's {', '.join(missing)}, so grade "
+                            f"{'it' if len(missing) == 1 else 'them'} too")
+    return problems
 
 
 # ------------------------------------------------------------------ loading
@@ -266,7 +354,7 @@ def _read(path: Path, lab_id: str):
         raise LabError(f"{path} is not a readable notebook: {error}") from None
 
 
-def _test_cells(nb, infos, contract, path) -> list[TestCell]:
+def _test_cells(nb, infos, contract, path, definitions=(), methods=None) -> list[TestCell]:
     tests = [info for info in infos if info.kind in ("test", "hidden")]
     if not tests:
         raise LabError(f"{path} has no graded test cell (`with graded(...)`)")
@@ -275,9 +363,20 @@ def _test_cells(nb, infos, contract, path) -> list[TestCell]:
         stripped = strip_expectations(sources)
     except SyntaxError as error:
         raise LabError(f"a test cell of {path} does not parse: {error}") from None
-    return [TestCell(i.index, i.kind == "hidden", list(i.tests), source,
-                     subject_of(original, contract))
-            for i, source, original in zip(tests, stripped, sources)]
+    problems = [f"cell {i.index} ({', '.join(i.tests)}) {problem}"
+                for i, original in zip(tests, sources)
+                for problem in attribution_problems(original, contract, definitions, methods)]
+    if problems:
+        raise LabError(f"{path}: tests whose declarations and calls disagree (see 'Attribution' "
+                       "in coursetools/README.md):\n  " + "\n  ".join(problems))
+    found = []
+    for i, source, original in zip(tests, stripped, sources):
+        grades, official = declared(original)
+        found.append(TestCell(i.index, i.kind == "hidden", list(i.tests), source,
+                              subject_of(original, contract),
+                              [n for n in contract if n in grades],
+                              [n for n in contract if n in official]))
+    return found
 
 
 def load(path: Path, lab_id: str) -> Lab:
@@ -303,7 +402,8 @@ def load(path: Path, lab_id: str) -> Lab:
     return Lab(lab_id=lab_id, path=path, digest=digest, seed=meta.get("seed"), title=title(nb),
                contract=contract,
                methods={str(k): list(v) for k, v in dict(meta.get("methods") or {}).items()},
-               definitions=definitions, test_cells=_test_cells(nb, infos, contract, path),
+               definitions=definitions,
+               test_cells=_test_cells(nb, infos, contract, path, definitions, meta.get("methods")),
                markdown=markdown_fingerprint(nb), own_code=own, declared_id=meta.get("lab"),
                diagnosis=dict(meta.get("diagnosis") or {}))
 

@@ -17,6 +17,8 @@ spans and blocks get fences no text can close; in HTML everything is an entity.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from coursetools.grading.render import escape
 from coursetools.grading.results import final
 from coursetools.grading.records import fmt
@@ -36,6 +38,12 @@ WHY_NOT_GRADED = {
                           "notebook you worked on?).",
 }
 
+FAIR_COSTS = ("Each test grades the parts of the lab it names (a function, a class, or methods "
+              "of a class) and runs your versions of exactly those; the parts it only uses run "
+              "in their official versions. One mistake costs at most the points of the part "
+              "it is in: a test that grades several parts shares its points between them, and "
+              "loses only the share of a part that fails on its own.")
+
 # A document: a list of blocks (kind, content). Inline text is a list of (style, text) pairs,
 # style "text", "code" or "strong".
 Inline = list[tuple[str, str]]
@@ -53,16 +61,68 @@ def _result(test: TestResult) -> str:
     return "failed: " + ", ".join(f"{c} ({mistake_text(c)})" for c in test.codes)
 
 
-def _isolation_note(test: TestResult, sub: Submission) -> list:
-    if not test.isolated_from:
-        return []
-    failing = sorted({t.subject for t in sub.tests if t.subject in test.isolated_from
-                      and not t.passed and t.subject})
-    note = (f"This test ran with the official {', '.join(test.isolated_from)}, so its result "
-            f"is about {test.subject} alone.")
+def names(words: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    words = list(words)
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _fails(name: str, sub: Submission) -> bool:
+    """Whether a contract item (or ``Class.method``) fails a test that grades it alone."""
+    return any(not t.passed and t.items == [name.split(".")[0]] and (
+        "." not in name or name in t.charged or not t.charged) for t in sub.tests)
+
+
+def how_it_ran(test: TestResult, sub: Submission) -> list[str]:
+    """The sentences that say how a test ran and was charged; each one true of this run.
+
+    ``tests/grading/render/test_feedback.py`` checks them on cases where they used to lie (a
+    test that never uses ``Linear``, an item whose definition failed, a shared test).
+    """
+    said = []
+    graded = list(test.items) or ([test.subject] if test.subject else [])  # older results
+    test = dataclasses.replace(test, items=graded)
+    undefined = list(test.undefined) or (list(test.items) if "missing_function" in test.codes
+                                         else [])
+    if undefined and not test.passed:
+        # a graded item was never defined: the test could not run it, official or not
+        said.append(f"This test could not run: {names(undefined)} "
+                    f"{'is' if len(undefined) < 2 else 'are'} not defined in the code that "
+                    "was graded (a cell with a syntax error is skipped whole, and a definition "
+                    "that fails leaves its name undefined; see the notes below).")
+        return said
+    methods = [n for n in test.isolated_from if "." in n]
+    items = [n for n in test.isolated_from if "." not in n]
+    if items and test.items:
+        said.append(f"This test grades {names(test.items)}; it ran with the official "
+                    f"{names(items)}, which it uses but does not grade, so its result is about "
+                    f"your {names(test.items)} alone.")
+    if methods:
+        said.append(f"This test ran again with the official {names(methods)}: it passes "
+                    f"then, and {names(methods)} {'fails' if len(methods) == 1 else 'fail'} "
+                    "its own tests, so the mistake is charged there, once.")
+    failing = [n for n in items if _fails(n, sub)]
     if failing:
-        note += f" ({', '.join(failing)} fail their own tests: fix those too.)"
-    return [("p", text(note))]
+        said.append(f"Your {names(failing)} {'fails its' if len(failing) == 1 else 'fail their'}"
+                    f" own tests: fix {'it' if len(failing) == 1 else 'them'} too.")
+    if test.charged and not test.passed:
+        if test.earned > 0 and test.earned < test.points:
+            said.append(f"This test shares its points between {names(test.items)}; it "
+                        f"failed because of {names(test.charged)}, which "
+                        f"{'fails' if len(test.charged) == 1 else 'fail'} on "
+                        f"{'its' if len(test.charged) == 1 else 'their'} own, so it keeps "
+                        f"{fmt(test.earned)} of its {fmt(test.points)} points.")
+        elif test.earned == test.points:
+            said.append(f"It keeps its points: the mistake is in {names(test.charged)}, whose "
+                        "points this mistake has already cost (one mistake costs at most the "
+                        "points of the part it is in).")
+    return said
+
+
+def _isolation_note(test: TestResult, sub: Submission) -> list:
+    return [("p", text(sentence)) for sentence in how_it_ran(test, sub)]
 
 
 def _failures(sub: Submission) -> list:
@@ -130,6 +190,7 @@ def document(store: Store, sub: Submission) -> list:
     blocks += [("h2", text("Tests")),
                ("p", text("Hidden tests use inputs you have not seen; for them only the kind "
                           "of mistake is shown.")),
+               ("p", text(FAIR_COSTS)),
                ("table", (["test", "kind", "points", "result"],
                           [[text(t.test), text("hidden" if t.hidden else "visible"),
                             text(_points(t, corrected)), text(_result(t))]

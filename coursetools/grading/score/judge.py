@@ -29,6 +29,7 @@ tests show their codes' standard texts only.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from coursetools.grading.lab.instructor import Lab
 from coursetools.grading.records import (STATUS_OF_FAILURE, CellResult, Failure, Role, Status,
@@ -50,6 +51,9 @@ FAILURE_CODES = {Failure.TIMEOUT: "timeout", Failure.NOTEBOOK_TIME: "timeout",
                  Failure.NOT_RUN: "crash", Failure.GRADER: "no_result"}
 MAX_DETAIL_CHARS = 600
 NO_SECOND_ROUND = set(GRADER_MISTAKES)   # what the grader saw go wrong: no method variants
+# Failures that no other part can excuse (nothing of the student's ran, or the grader saw the
+# run go wrong): fair costs never share or cap them.
+NOT_SHARED = NO_SECOND_ROUND | {"not_implemented", "missing_function"}
 
 
 class ReferenceFailure(Exception):
@@ -101,6 +105,7 @@ class Reference:
     calls: list[dict]
     hidden: bool
     subject: str | None
+    items: list[str] = dataclasses.field(default_factory=list)
 
 
 def _reference_calls(record: TestRecord, where: str) -> list[dict]:
@@ -140,7 +145,8 @@ def reference(lab: Lab, results: list[CellResult]) -> dict[str, Reference]:
                 raise ReferenceFailure(f"{where} did not run in the reference kernel")
             calls = _reference_calls(record, where)
             found[test] = Reference(points=float(record.ends[0].get("points", 0)), calls=calls,
-                                    hidden=cell.hidden, subject=cell.subject)
+                                    hidden=cell.hidden, subject=cell.subject,
+                                    items=list(cell.items))
     return found
 
 
@@ -176,7 +182,8 @@ class _Scorer:
         self.ref, self.record = ref, record or TestRecord()
         self.vocabulary = diagnosis.Vocabulary.of(vocabulary)
         self.result = TestResult(test=test, points=ref.points, earned=0.0, hidden=ref.hidden,
-                                 subject=ref.subject, isolated_from=list(names))
+                                 subject=ref.subject, isolated_from=list(names),
+                                 items=list(ref.items))
         self.seen: dict[tuple, list] = {}   # one failure -> [its detail, how many calls showed it]
 
     def fail(self, code: str, detail: str = "") -> None:
@@ -220,6 +227,13 @@ class _Scorer:
             self.fail("exception", "the test cell stopped with an exception")
         else:
             self.fail("no_result", "no result arrived for this test")
+
+    def _undefined(self) -> list[str]:
+        """The graded items the kernel said were not defined (their definition failed)."""
+        errors = [str(p.get("error") or "") for calls in self.record.calls.values()
+                  for p in calls] + [str(e.get("error") or "") for e in self.record.ends]
+        named = {m for error in errors for m in re.findall(r"name '(\w+)' is not defined", error)}
+        return [item for item in self.result.items if item in named]
 
     def tampered(self) -> bool:
         record = self.record
@@ -287,6 +301,7 @@ class _Scorer:
         if not self.result.codes:
             self.result.earned = self.ref.points
         self._count_repeats()
+        self.result.undefined = self._undefined()
         if self.result.hidden:
             self.result.details = []
         return self.result
@@ -295,8 +310,8 @@ class _Scorer:
 def score(lab: Lab, refs: dict[str, Reference], results: list[CellResult]) -> list[TestResult]:
     """Every test of the lab, in notebook order, for one student's cell results."""
     records = group(results)
-    return [_Scorer(test, refs[test], records.get(test), lab.official_names(refs[test].subject),
-                    lab.diagnosis).score()
+    return [_Scorer(test, refs[test], records.get(test),
+                    lab.official_names(lab.test_cell(test)), lab.diagnosis).score()
             for test in lab.test_ids]
 
 
@@ -350,10 +365,73 @@ def charge_once(lab: Lab, scored: list[TestResult],
     return [rescued.get(result.test, result) for result in scored]
 
 
+# ------------------------------------------------------------------ fair costs
+def units(lab: Lab, test: str, items=None) -> list[str]:
+    """What a test's points belong to: the methods of its class it is about (``Class.method``,
+    from its checks' labels), or else the contract items it declares."""
+    cell = lab.test_cell(test)
+    about = lab.about(cell)
+    return [f"{cell.subject}.{m}" for m in about] if about else list(
+        cell.items if items is None else items)
+
+
+def unit_points(lab: Lab, refs: dict[str, Reference]) -> dict[str, float]:
+    """Each unit's points: every test shares its points equally among its units."""
+    found: dict[str, float] = {}
+    for test in lab.test_ids:
+        mine = units(lab, test)
+        for unit in mine:
+            found[unit] = found.get(unit, 0.0) + refs[test].points / len(mine)
+    return found
+
+
+def share_costs(lab: Lab, refs: dict[str, Reference],
+                scored: list[TestResult]) -> list[TestResult]:
+    """One mistake costs at most the points of the unit it is in, never a multiple of them.
+
+    The rule (``coursetools/README.md``, *Fair costs*): a test's points are shared equally by
+    its units (``units``: the methods it is about, else the items it grades); a unit's points
+    are its shares. A unit *fails on its own* when a test whose only unit it is fails. A failed
+    test is charged to those of its units that fail on their own; if none does, to the failing
+    methods of the classes it grades; if none, to all its units. A failed test loses the shares
+    of the units it is charged to, and a unit never loses more than its points in all: a test
+    whose loss finds its units' points spent keeps its points (its codes still say what
+    failed). A test that failed because nothing ran (``NOT_SHARED``: not implemented, not
+    defined, a timeout, a crash, tampering) costs all its points. ``charged`` names the units a
+    failed test was charged to.
+    """
+    budget = unit_points(lab, refs)
+    mine = {r.test: units(lab, r.test, r.items) for r in scored}
+    alone = {mine[r.test][0] for r in scored if not r.passed and len(mine[r.test]) == 1}
+    plans = {}
+    for result in scored:
+        if result.passed or set(result.codes) & NOT_SHARED:
+            continue
+        own = mine[result.test]
+        at_fault = [u for u in own if u in alone] or sorted(
+            u for u in alone if "." in u and u.split(".")[0] in result.items) or list(own)
+        inside = [u for u in at_fault if u in own]
+        # the loss: the shares of its units at fault; all its points when the fault is in a
+        # method it is not about (an integration test of a class), charged after the others
+        plans[result.test] = (at_fault, {u: result.points / len(own) for u in inside} if inside
+                              else {u: result.points / len(at_fault) for u in at_fault})
+    lost = {}
+    for test in sorted(plans, key=lambda t: not set(plans[t][1]) <= set(mine[t])):
+        lost[test] = 0.0
+        for unit, amount in plans[test][1].items():
+            charge = min(amount, max(0.0, budget.get(unit, amount)))
+            budget[unit] = budget.get(unit, amount) - charge
+            lost[test] += charge
+    return [dataclasses.replace(r, charged=plans[r.test][0],
+                                earned=max(0.0, r.points - lost[r.test]))
+            if r.test in plans else r for r in scored]
+
+
 def unexecuted(lab: Lab, refs: dict[str, Reference], code: str) -> list[TestResult]:
     """The tests of a submission that was not executed (all 0, with ``code`` when given)."""
     return [TestResult(test=t, points=refs[t].points, earned=0.0, hidden=refs[t].hidden,
-                       subject=refs[t].subject, codes=[code] if code else [])
+                       subject=refs[t].subject, codes=[code] if code else [],
+                       items=list(lab.test_cell(t).items))
             for t in lab.test_ids]
 
 

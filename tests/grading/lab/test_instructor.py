@@ -30,22 +30,73 @@ def test_each_test_cell_knows_its_subject():
     assert subjects["hidden_train_random"] == "train"
     xor = {test: cell.subject for cell in XOR.test_cells for test in cell.tests}
     assert xor["linear_backward"] == "Linear"
-    assert xor["network_backward"] == "Network"      # the test builds Linear layers too
+    assert xor["network_backward"] == "Network"      # it builds official Linear layers too
     assert xor["train_three_epochs"] == "train"
 
 
-def test_isolation_gives_the_official_versions_of_earlier_names_and_nothing_later():
-    names, source = LAB.isolation("train")
+def _cell(lab, test):
+    return lab.test_cell(test)
+
+
+def test_isolation_gives_the_official_versions_of_what_the_graded_items_use_and_nothing_else():
+    names, source = LAB.isolation(_cell(LAB, "train_one_step"))
     assert names == ["forward", "loss", "backward"]
     namespace = {}
     exec(source, namespace)
     assert {"forward", "loss", "backward"} <= set(namespace) and "train" not in namespace
-    names, source = LAB.isolation("backward")
-    assert names == ["forward", "loss"] and "def backward" not in source
-    assert LAB.isolation("forward") == ([], "")
-    names, source = XOR.isolation("Network")
-    assert names == ["Linear", "Sigmoid", "ReLU", "SquaredError"] and "class Network" not in source
-    assert "def train" not in source
+    names, source = LAB.isolation(_cell(LAB, "backward_active_unit"))
+    assert names == ["forward"] and "def backward" not in source and "def loss" not in source
+    assert LAB.isolation(_cell(LAB, "forward_active_unit")) == ([], "")
+    names, source = XOR.isolation(_cell(XOR, "network_backward"))
+    assert names == ["Linear", "Sigmoid"] and "class Network" not in source
+    assert "def train" not in source and "class ReLU" not in source
+    # a test that grades two items runs the student's versions of both, nothing official
+    assert XOR.isolation(_cell(XOR, "hidden_activations_shapes")) == ([], "")
+
+
+def test_every_test_cell_declares_what_it_grades():
+    items = {test: (cell.items, cell.official) for cell in XOR.test_cells for test in cell.tests}
+    assert items["hidden_activations_shapes"] == (["Sigmoid", "ReLU"], [])
+    assert items["network_forward"] == (["Network"], ["Linear", "Sigmoid"])
+    six = labmod.load(ROOT / "solutions" / "lab6_autograd.ipynb", "lab6_autograd")
+    sixes = {test: cell.items for cell in six.test_cells for test in cell.tests}
+    assert sixes["mlp_backward"] == sixes["hidden_mlp_other_sizes"] == ["MLP"]
+    assert sixes["tensor_add_broadcast"] == ["Value", "Tensor"]     # Tensor inherits Value
+
+
+def _declaring(tmp_path, test, declaration, lab="lab4_xor"):
+    """The instructor notebook of ``lab`` with the ``graded`` call of ``test`` declaring
+    ``declaration`` instead (e.g. ``grades=["ReLU"]``)."""
+    import re
+    nb = nbformat.read(ROOT / "solutions" / f"{lab}.ipynb", as_version=4)
+    pattern = re.compile(rf'(with graded\("{test}", points=\d+)[^)]*\)')
+    hits = [cell for cell in nb.cells if pattern.search(cell.source)]
+    assert len(hits) == 1
+    hits[0].source = pattern.sub(lambda m: m.group(1) + (", " + declaration if declaration
+                                                         else "") + ")", hits[0].source)
+    path = tmp_path / f"{lab}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("declaration, message", [
+    ('grades=["ReLU"]', "calls Sigmoid without declaring it"),        # the old charge
+    ("", "declares no graded item"),
+    ('grades=["Sigmoid", "ReLU", "Linear"]', "declares Linear but never calls it"),
+    ('grades=["Sigmoid", "ReLU"], official=["ReLU"]', "declares ReLU both graded and official"),
+    ('grades=["Sigmoid", "Relu"]', "not in the contract"),
+])
+def test_declarations_that_disagree_with_the_calls_are_refused(tmp_path, declaration, message):
+    path = _declaring(tmp_path, "hidden_activations_shapes", declaration)
+    with pytest.raises(labmod.LabError, match="declarations and calls disagree") as raised:
+        labmod.load(path, "lab4_xor")
+    assert message in str(raised.value) and "hidden_activations_shapes" in str(raised.value)
+
+
+def test_a_graded_subclass_needs_its_contract_base_graded_too(tmp_path):
+    path = _declaring(tmp_path, "tensor_add_broadcast", 'grades=["Tensor"]', "lab6_autograd")
+    with pytest.raises(labmod.LabError, match="grades Tensor, a subclass of Value"):
+        labmod.load(path, "lab6_autograd")
 
 
 def test_a_contract_out_of_dependency_order_is_refused(tmp_path):

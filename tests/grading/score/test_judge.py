@@ -150,7 +150,7 @@ def test_reference_failures_stop_grading():
     class Lab:
         path = Path("lab.ipynb")
         test_cells = [type("T", (), {"tests": ["t"], "hidden": False, "index": 3,
-                                     "subject": "f"})()]
+                                     "subject": "f", "items": ["f"]})()]
 
         @staticmethod
         def method_variant(cell):

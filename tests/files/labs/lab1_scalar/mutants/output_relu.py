@@ -1,0 +1,16 @@
+# caught by: forward_active_unit output_relu
+import numpy as np
+
+
+def forward(x, w1, w2):
+    y1 = x * w1
+    y1_relu = max(y1, 0.0)
+    return y1, y1_relu, max(y1_relu * w2, 0.0)
+
+
+def backward(x, w1, w2, y_true):
+    y1, y1_relu, y2_pred = forward(x, w1, w2)
+    grad_y2_pred = 2.0 * (y2_pred - y_true) * (y2_pred > 0)
+    grad_w2 = grad_y2_pred * y1_relu
+    grad_y1 = grad_y2_pred * w2 if y1 > 0 else 0.0
+    return grad_y1 * x, grad_w2

@@ -1,0 +1,18 @@
+# caught by: backward_two_layers shape
+import numpy as np
+
+
+def backward(params, cache, grad_u):
+    """Backward pass: from grad_u = dE/du of the last layer (N, M_L), the gradients of E with
+    respect to every parameter. Returns a list of pairs (dW, db), in the order of `params`, each
+    of the shape of its parameter."""
+    ### BEGIN SOLUTION
+    gradients = []
+    for number in reversed(range(len(params))):
+        z, u = cache[number]
+        if number < len(params) - 1:
+            grad_u = grad_u * (u > 0)          # delta of a hidden layer: through the ReLU
+        gradients.append((z.T @ grad_u, np.sum(grad_u, axis=0)))
+        grad_u = grad_u @ params[number][0].T  # dE/dz of the layer below
+    return gradients[::-1]
+    ### END SOLUTION
