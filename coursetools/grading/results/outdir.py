@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 LMS_FILES = ("canvas.csv", "moodle.csv", "feedback-canvas.zip", "feedback-moodle.zip")
-FILES = {"grades.csv", "results.json", "runs.jsonl", "report.html", "overrides.csv", *LMS_FILES}
+FILES = {"grades.csv", "results.json", "runs.jsonl", "report.html", "similarity.html",
+         "overrides.csv", *LMS_FILES}
 FOLDERS = {"feedback": {".md", ".html"}}
 KEEP = {"work"}   # --keep-work leaves the grading notebooks here
 
