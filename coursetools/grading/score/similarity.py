@@ -1,8 +1,9 @@
 """Similarity of graded code: pairs of students, and each student against the course's solution.
 
-The comparison is copydetect's (winnowed fingerprints of the code after its tokenizer has
-replaced every name by one letter and dropped layout and comments; Schleimer et al.'s
-"Winnowing", the method of MOSS); this module is only the glue around it:
+The comparison is copydetect's (fingerprints of every 25-character piece of the code after its
+tokenizer has replaced every name by one letter and dropped layout and comments; the method of
+MOSS, Schleimer et al.'s "Winnowing", with a window of one, see ``WINDOW``); this module is only
+the glue around it:
 
 - what is compared is each student's **graded code**: the top-level definitions the grader
   extracts (``lab.extract``), imports left out, and every statement that is word for word a
@@ -34,8 +35,12 @@ from coursetools.kernel import checks
 
 SOLUTION = "course solution"      # the name of the course's solution among the students
 DEFAULT_THRESHOLD = 0.6           # share of one side's fingerprinted code found in the other
-NOISE = 25                        # copydetect's defaults: k-grams of 25 filtered characters,
-GUARANTEE = 30                    # every match of 30 or more characters is found
+NOISE = 25                        # copydetect's default: k-grams of 25 filtered characters
+# copydetect hashes k-grams with Python's hash(), salted per process: winnowing (keeping the
+# smallest hash of each window) would keep other fingerprints in every run, and the scores
+# would change from one render to the next. A window of 1 keeps every k-gram, so the result
+# depends only on which pieces of 25 filtered characters two codes share: the same every time.
+WINDOW = 1
 MIN_TOKENS = 100                  # less fingerprinted code than this is not compared
 
 
@@ -86,7 +91,7 @@ def _layout(source: str) -> str:
 
 
 def _fingerprint(name: str, code: str, boilerplate) -> CodeFingerprint:
-    return CodeFingerprint(f"{name}.py", NOISE, GUARANTEE - NOISE + 1, boilerplate=boilerplate,
+    return CodeFingerprint(f"{name}.py", NOISE, WINDOW, boilerplate=boilerplate,
                            fp=io.StringIO(code), language="python")
 
 

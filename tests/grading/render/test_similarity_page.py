@@ -24,11 +24,13 @@ def fixture(name: str) -> str:
 
 
 def test_a_copied_pair_is_shown_side_by_side_escaped_and_marked():
-    copied = fixture("independent_a") + f"\n\nNOTE = {HOSTILE!r}\n"
-    page = similarity_page.page(store_with({"ann": copied, "cat<x>": copied,
+    copied = fixture("independent_a")
+    note = f"\n\nNOTE = {HOSTILE!r}\n\n"         # not copied: outside the marked parts
+    page = similarity_page.page(store_with({"ann": note + copied + note,
+                                            "cat<x>": copied,
                                             "bob": fixture("independent_b")}))
     assert "<script" not in page and "<img" not in page and "<b>" not in page
-    assert "&lt;/pre&gt;&lt;script&gt;" in page and "cat&lt;x&gt;" in page
+    assert page.count("&lt;/pre&gt;&lt;script&gt;") == 2 and "cat&lt;x&gt;" in page
     assert page.count('<table class="pair">') == 1 and "<mark>" in page
     assert re.search(r"ann.*cat&lt;x&gt;.*100 %", page, re.S)
     assert not re.search(r"\b(src|href)=\"(https?:)?//", page)     # nothing fetched

@@ -57,8 +57,8 @@ def test_a_copy_of_the_course_solution_is_flagged_against_it():
 def test_the_skeleton_everyone_downloads_does_not_count():
     # Both students keep the lab's code, lightly edited, above their own: without the student
     # lab subtracted the pair would be flagged; with it, it is not.
-    kept = "\n\n".join(s.replace("# TODO: your code here", "# TODO: your code here (done)")
-                       .replace("1e-12", "1e-12 ") for s in GIVEN) + "\n\n"
+    kept = "\n\n".join(s.replace("):\n", "):  # from the lab\n", 1) for s in GIVEN) + "\n\n"
+    assert all(similarity.student_part(statements(s), GIVEN) for s in kept.split("\n\n\n"))
     raw = {n: similarity.student_part(statements(kept + (FILES / "similarity" / f"{n}.py")
                                                  .read_text()), [])
            for n in ("independent_a", "independent_b")}
@@ -83,3 +83,20 @@ def test_the_threshold_decides():
     [pair] = similarity.compare(codes, GIVEN, [], threshold=0.01)
     assert not similarity.compare(codes, GIVEN, [], threshold=pair.score + 1e-9)
     assert similarity.compare(codes, GIVEN, [], threshold=pair.score)
+
+
+@pytest.mark.slow     # three fresh interpreters
+def test_the_scores_do_not_depend_on_the_process_hash_seed():
+    """copydetect hashes with Python's salted hash(): the scores must not change between runs."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("from tests.grading.score import test_similarity as t\n"
+              "codes = {n: t.written(n) for n in ('independent_a', 'independent_b', 'copy_of_a')}\n"
+              "for p in t.similarity.compare(codes, t.GIVEN, t.SOLUTION, threshold=0.01):\n"
+              "    print(p.a, p.b, p.score_a, p.score_b, p.spans_a)\n")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}
+                              ).stdout for seed in ("1", "2", "3")}
+    assert len(outputs) == 1 and outputs.pop().count("\n") == 6
