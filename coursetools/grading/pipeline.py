@@ -345,8 +345,7 @@ def _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
     if options.similarity_threshold is not None:
         results.similarity_threshold = options.similarity_threshold
     try:
-        results.update(subs, run, graded=entry["time"],
-                       counted=lambda sub: final.counted_points(results, sub))
+        results.update(subs, run, counted=lambda sub: final.counted_points(results, sub))
     except ValueError as error:
         raise GradingError(str(error)) from None
     entry.update(settings.record(), reference=reference, policy=results.policy,

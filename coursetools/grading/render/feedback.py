@@ -7,7 +7,7 @@ that uses other functions of the lab ran with the official versions of those, an
 says so, so a student whose only mistake is in ``forward`` sees ``train`` pass and knows where
 to look. The score shows how it was reached: the tests, the late penalty as a line of its own,
 and each of the instructor's corrections with its reason (``final``). A student graded more
-than once sees every attempt (file, when handed in and graded, points) and which one counts
+than once sees every attempt (file, when handed in, the grading run, points) and which one counts
 under the class's policy (``latest`` or ``best``, ``results.store``).
 
 The page is built once as a small document (``document``: headings, paragraphs, lists, a table,
@@ -128,7 +128,7 @@ def _attempts(store: Store, sub: Submission) -> list:
         return []
     rows = [[text(str(number)), [("code", a.file)],
              text(a.submitted.replace("T", " ") or "unknown"),
-             text(a.graded.replace("T", " ")[:16] or "unknown"),
+             text(str(a.run) if a.run is not None else "?"),
              text(fmt(a.points) + (f" ({fmt(a.counted)} after the late penalty)"
                                    if a.counted != a.points else "")),
              text("yes" if a.counts else "")]
@@ -136,7 +136,7 @@ def _attempts(store: Store, sub: Submission) -> list:
     return [("h2", text("Your attempts")),
             ("p", text(f"You were graded {len(attempts)} times; "
                        f"{POLICY_TEXT.get(store.policy, store.policy)}.")),
-            ("table", (["attempt", "file", "handed in", "graded", "points", "counts"], rows))]
+            ("table", (["attempt", "file", "handed in", "grading run", "points", "counts"], rows))]
 
 
 def document(store: Store, sub: Submission) -> list:

@@ -139,21 +139,18 @@ def _history(candidates: list[Folder], student: str, chosen: Folder) -> list[sto
     """Every folder's attempts of ``student``, each once, oldest first; the chosen row counts."""
     kept = chosen.store.students[student]
     counting = _counting(chosen, student)
-    seen, attempts = set(), []
+    found: dict[tuple, tuple[str, storemod.Attempt]] = {}
     for folder in candidates:
+        times = {r.get("run"): r.get("time", "") for r in folder.runs}
         for attempt in folder.store.attempts(student):
-            key = (attempt.sha256, attempt.file, attempt.graded, attempt.points)
-            if key in seen:
-                continue
-            seen.add(key)
-            attempts.append(storemod.Attempt(**{**attempt.__dict__, "counts": False}))
-    attempts.sort(key=lambda a: (a.graded, a.submitted))
+            key = (attempt.sha256, attempt.file, attempt.points)   # each attempt once
+            when = times.get(attempt.run, "")
+            if key not in found or when > found[key][0]:
+                found[key] = (when, storemod.Attempt(**{**attempt.__dict__, "counts": False}))
+    attempts = [a for _, a in sorted(found.values(), key=lambda pair: (pair[0], pair[1].submitted))]
     for attempt in attempts:
-        if counting is not None and (attempt.sha256, attempt.file, attempt.graded) == \
-                (counting.sha256, counting.file, counting.graded):
-            attempt.counts = True
-            break
-    else:
-        if attempts and kept.source:
-            attempts[-1].counts = attempts[-1].file == kept.source
+        attempt.counts = counting is not None and (attempt.sha256, attempt.file, attempt.points) \
+            == (counting.sha256, counting.file, counting.points)
+    if counting is None and attempts and kept.source:
+        attempts[-1].counts = attempts[-1].file == kept.source
     return attempts

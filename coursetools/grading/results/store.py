@@ -8,7 +8,8 @@ Everything in ``grades.csv``, the feedback pages and the report is rendered from
 the same results always give the same files.
 
 Regrades keep a history: every file graded for a student is one ``Attempt`` (file, hash, when
-handed in and graded, points), and the class's ``policy`` says which attempt's row counts:
+handed in, the run that graded it, points; the run's time is in ``runs.jsonl``, so the same
+results stay the same file), and the class's ``policy`` says which attempt's row counts:
 ``latest`` (the default: the newest file) or ``best`` (the attempt with the most points after
 the class's late penalty; on a tie the newer). Grading the same file again (same hash) is not a
 new attempt: it updates that attempt. Format 1 (before histories) still loads: each graded row
@@ -42,8 +43,7 @@ class Attempt:
     file: str                  # where it came from (relative path in the hand-in)
     sha256: str = ""           # of its bytes ('' when unknown: results of format 1)
     submitted: str = ""        # when it was handed in (the LMS's time), if known
-    graded: str = ""           # when the run that graded it ran (ISO time)
-    run: int | None = None
+    run: int | None = None     # the run that graded it (its time: runs.jsonl)
     points: float = 0.0        # the tests' points
     counted: float = 0.0       # what ``best`` compares: points after the class's late penalty
     counts: bool = False       # its row is the student's row in the gradebook
@@ -79,11 +79,11 @@ class Store:
     def max_points(self) -> float:
         return sum(t.points for t in self.tests)
 
-    def update(self, submissions: list[Submission], run: int, graded: str = "",
+    def update(self, submissions: list[Submission], run: int,
                counted=lambda sub: sub.points) -> None:
         """Take the rows of a run: each graded file is an attempt; the policy picks the row.
 
-        ``graded``: the run's time; ``counted(sub)``: its points after the late penalty.
+        ``counted(sub)``: the row's points after the late penalty (what ``best`` compares).
         """
         if self.policy not in POLICIES:
             raise ValueError(f"unknown policy {self.policy!r}: one of {', '.join(POLICIES)}")
@@ -95,7 +95,7 @@ class Store:
                 self.students[sub.student], self.runs[sub.student] = sub, run
                 continue
             attempt = Attempt(file=sub.source, sha256=sub.sha256, submitted=sub.submitted,
-                              graded=graded, run=run, points=sub.points,
+                              run=run, points=sub.points,
                               counted=float(counted(sub)))
             attempts = [a for a in self.history.get(sub.student, [])
                         if not a.same_file(attempt)]

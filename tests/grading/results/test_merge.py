@@ -100,7 +100,7 @@ def _regraded_folder(tmp_path, name, attempts, policy, shard):
         time = f"2026-12-{day:02d}T10:00:00+00:00"
         results.update([Submission(student="a", source=file, sha256=file,
                                    tests=[TestResult("t1", 10.0, points, False)])],
-                       run=run, graded=time)
+                       run=run)
         lines.append(json.dumps({"run": run, "time": time, "shard": shard, "students": ["a"]}))
     (path / "results.json").write_text(storemod.to_json(results))
     (path / "runs.jsonl").write_text("\n".join(lines) + "\n")

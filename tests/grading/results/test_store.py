@@ -62,9 +62,9 @@ def regraded(policy: str) -> storemod.Store:
     results = storemod.Store(lab="lab1_scalar", tests=[storemod.TestInfo("t", 10, False)],
                              policy=policy)
     results.update([graded("alice", 9, "a1.ipynb", "a1"), graded("bob", 3, "b1.ipynb", "b1")],
-                   run=1, graded="2026-12-01T10:00:00+00:00")
+                   run=1)
     results.update([graded("alice", 4, "a2.ipynb", "a2"), graded("bob", 7, "b2.ipynb", "b2")],
-                   run=2, graded="2026-12-02T10:00:00+00:00")
+                   run=2)
     return results
 
 
@@ -77,7 +77,7 @@ def test_the_policy_picks_the_row_and_both_attempts_stay_in_the_history(policy, 
         history = results.attempts(student)
         assert [a.file for a in history] == [f"{student[0]}1.ipynb", f"{student[0]}2.ipynb"]
         assert [a.counts for a in history] == [a.file == row for a in history]
-        assert [a.run for a in history] == [1, 2] and history[0].graded.startswith("2026-12-01")
+        assert [a.run for a in history] == [1, 2]
     assert [a.points for a in results.attempts("alice")] == [9, 4]
     assert results.runs["alice"] == (1 if policy == "best" else 2)
 
