@@ -104,7 +104,7 @@ def merge(folders: list[Folder], prefer_newer: bool = False) -> tuple[storemod.S
     for folder in folders:
         for name in storemod.Store.LMS_SETTINGS + storemod.Store.OTHER_SETTINGS:
             value = getattr(folder.store, name)
-            if value not in ("", None, []) and (name != "policy" or value != "latest"):
+            if value and (name != "policy" or value != "latest"):   # a setting given wins
                 setattr(merged, name, value)
     warnings = []
     for student, candidates in sorted(owners.items()):
