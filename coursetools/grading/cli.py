@@ -69,6 +69,12 @@ def add_parsers(commands) -> None:
     parser.add_argument("--keep-work", action="store_true",
                         help="keep the grading notebooks and the pytest log in OUT/work")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
+    parser.add_argument("--policy", choices=("latest", "best"), default=None,
+                        help="which of a student's graded files counts when a student is graded "
+                             "again: latest (the newest file) or best (the most points after "
+                             "the late penalty); every attempt stays in the history (default: "
+                             "the folder's policy, else latest)")
+    _add_similarity_option(parser)
     _add_lms_options(parser)
     parser.set_defaults(run=run)
 
@@ -88,8 +94,29 @@ def add_parsers(commands) -> None:
                     "after editing overrides.csv, or to change the late-penalty rule, deadline "
                     "or LMS assignment name. No notebook is executed.")
     again.add_argument("--out", required=True, type=Path, help="the results folder")
+    _add_similarity_option(again)
     _add_lms_options(again, roster=False)
     again.set_defaults(run=run_render)
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1 (e.g. 0.6)")
+    return value
+
+
+def _add_similarity_option(parser) -> None:
+    from coursetools.grading.score import similarity
+
+    parser.add_argument("--similarity-threshold", type=_threshold, default=None,
+                        help="OUT/similarity.html lists the pairs of students (and a student "
+                             "and the course's solution) when this share of one side's graded "
+                             "code is found in the other (default: the folder's, else "
+                             f"{similarity.DEFAULT_THRESHOLD}); it never changes a grade")
 
 
 def _add_lms_options(parser, roster: bool = True) -> None:
@@ -131,7 +158,8 @@ def run(args) -> int:
         budgets=execute.Budgets(cell_seconds=args.timeout, notebook_seconds=args.notebook_timeout,
                                 limits=limits),
         roster=args.roster, deadline=args.deadline, late_penalty=args.late_penalty,
-        assignment=args.assignment, points_possible=args.points_possible)
+        assignment=args.assignment, points_possible=args.points_possible, policy=args.policy,
+        similarity_threshold=args.similarity_threshold)
     try:
         outcome = pipeline.grade(options)
     except pipeline.GradingError as error:
@@ -167,8 +195,8 @@ def _print_outputs(out: Path) -> None:
     from coursetools.grading.results import outdir
 
     extra = [str(out / name) for name in outdir.LMS_FILES if (out / name).is_file()]
-    print(f"results: {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'report.html'}"
-          + "".join(f", {name}" for name in extra))
+    print(f"results: {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'report.html'}, "
+          f"{out / 'similarity.html'}" + "".join(f", {name}" for name in extra))
 
 
 def run_merge(args) -> int:
@@ -205,6 +233,8 @@ def run_render(args) -> int:
         settings = class_settings.load(args.out, None, args.deadline, args.late_penalty,
                                        args.assignment, points_possible=args.points_possible)
         settings.store_into(results)
+        if args.similarity_threshold is not None:
+            results.similarity_threshold = args.similarity_threshold
         warnings = pipeline.render(args.out, results)
     except (OSError, ValueError, outdir.UnsafeOutput, class_settings.SettingsError) as error:
         print(f"render: {error}", file=sys.stderr)

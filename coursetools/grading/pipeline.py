@@ -28,11 +28,12 @@ from pathlib import Path
 from coursetools import cells
 from coursetools.grading.intake import collect, read, shards
 from coursetools.grading.lab import build, extract, instructor
-from coursetools.grading.render import exports, feedback, feedback_html, gradebook, report
+from coursetools.grading.render import (exports, feedback, feedback_html, gradebook, report,
+                                        similarity_page)
 from coursetools.grading.results import (class_settings, final, outdir, overrides, runrecord,
                                          store as storemod)
 from coursetools.grading.run import cache, execute, sandbox
-from coursetools.grading.score import judge as score
+from coursetools.grading.score import judge as score, similarity
 from coursetools.grading.records import Status, Submission, fmt, safe_name
 from coursetools.kernel import checks
 
@@ -68,6 +69,9 @@ class Options:
     late_penalty: str | None = None
     assignment: str | None = None
     points_possible: float | None = None
+    # Regrades and the similarity report: None keeps what OUT/results.json has
+    policy: str | None = None               # "latest" or "best" (results.store.POLICIES)
+    similarity_threshold: float | None = None
 
 
 @dataclasses.dataclass
@@ -332,16 +336,19 @@ def grade(options: Options) -> Outcome:
             if shards.in_shard(s.group_of or s.student, options.shard)]
     subs = settings.rows(subs, keep=lambda student: shards.in_shard(student, options.shard))
     seed, seed_source = _seed(options, lab)
+    given, solution = similarity.lab_code(lab.path)
     work = Path(tempfile.mkdtemp(prefix="ct-"))
     try:
         prepared = {REFERENCE: lab.definitions}
         for number, sub in enumerate(subs, start=1):
             if sub.raw is None:
                 continue
+            sub.sha256 = hashlib.sha256(sub.raw).hexdigest()
             codes = _isolated(sub, "extract", warnings, prepare, sub, lab, others)
             if codes is not None:
                 sub.key = f"s{number:05d}"
                 prepared[sub.key] = codes
+                sub.code = similarity.student_part(similarity.kept(codes), given)
             sub.raw = None
         results, reference_run, spent = _execute(options, lab, prepared, seed, work)
         refs = _score_all(lab, subs, results, warnings)
@@ -360,11 +367,11 @@ def grade(options: Options) -> Outcome:
             shutil.copytree(work, kept, ignore=shutil.ignore_patterns("k"))
         shutil.rmtree(work, ignore_errors=True)
     return _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
-                  {"run": reference_run, "cache_key": key})
+                  {"run": reference_run, "cache_key": key}, (given, solution))
 
 
 def _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
-           reference) -> Outcome:
+           reference, lab_code) -> Outcome:
     out = Path(options.out)
     tests = [storemod.TestInfo(t, refs[t].points, refs[t].hidden) for t in lab.test_ids]
     try:
@@ -374,13 +381,22 @@ def _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
         raise GradingError(str(error)) from None
     run = runrecord.previous_runs(out) + 1
     settings.store_into(results)
-    results.update(subs, run)
     budgets = dataclasses.asdict(options.budgets)
     entry = runrecord.record(run, lab=lab.lab_id, digest=lab.digest, seed=seed,
                              seed_source=seed_source, sandboxed=not options.unsafe_no_sandbox,
                              budgets=budgets, students=[s.student for s in subs],
                              shard=f"{options.shard[0]}/{options.shard[1]}" if options.shard else None)
-    entry.update(settings.record(), reference=reference)
+    results.given_code, results.solution_code = lab_code
+    if options.policy is not None:
+        results.policy = options.policy
+    if options.similarity_threshold is not None:
+        results.similarity_threshold = options.similarity_threshold
+    try:
+        results.update(subs, run, counted=lambda sub: final.counted_points(results, sub))
+    except ValueError as error:
+        raise GradingError(str(error)) from None
+    entry.update(settings.record(), reference=reference, policy=results.policy,
+                 similarity_threshold=results.similarity_threshold)
     runs = out / "runs.jsonl"
     existing = runs.read_text(encoding="utf-8") if runs.is_file() and not options.fresh else ""
     outdir.write(out, "runs.jsonl", runrecord.append(out, entry, existing))
@@ -427,6 +443,7 @@ def render(out: Path, results: storemod.Store, warning: str = "") -> list[str]:
     for name, text in pages.items():
         outdir.write(out, f"feedback/{name}", text)
     outdir.write(out, "report.html", report.render(results, warning))
+    outdir.write(out, "similarity.html", similarity_page.page(results))
     return warnings + _write_lms_files(out, results)
 
 

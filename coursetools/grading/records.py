@@ -197,6 +197,9 @@ class Submission:
     penalty: float = 0.0              # late penalty in points (rendered from the class's rule)
     final: float | None = None        # points after overrides and penalty (None: not rendered yet)
     adjustments: list[dict] = dataclasses.field(default_factory=list)  # what changed the points
+    # For the regrade history and the similarity report (``results.store``, ``score.similarity``)
+    sha256: str = ""                  # of the graded file's bytes
+    code: str = ""                    # the graded code the student wrote (given code left out)
 
     def flag(self, status: Status, detail: str = "") -> None:
         note = StatusNote(status, detail)

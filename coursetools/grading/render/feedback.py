@@ -6,7 +6,9 @@ obtained values, the hint); for a failed hidden test only the standard text of i
 that uses other functions of the lab ran with the official versions of those, and the page
 says so, so a student whose only mistake is in ``forward`` sees ``train`` pass and knows where
 to look. The score shows how it was reached: the tests, the late penalty as a line of its own,
-and each of the instructor's corrections with its reason (``final``).
+and each of the instructor's corrections with its reason (``final``). A student graded more
+than once sees every attempt (file, when handed in, the grading run, points) and which one counts
+under the class's policy (``latest`` or ``best``, ``results.store``).
 
 The page is built once as a small document (``document``: headings, paragraphs, lists, a table,
 code blocks) and written as Markdown here and as a self-contained HTML page by
@@ -179,6 +181,27 @@ def _score(store: Store, sub: Submission) -> list:
     return [("h2", text("How the score was reached")), ("ul", lines)]
 
 
+POLICY_TEXT = {"latest": "the newest file counts", "best": "the file with the most points "
+               "(after the late penalty) counts"}
+
+
+def _attempts(store: Store, sub: Submission) -> list:
+    attempts = store.attempts(sub.student)
+    if len(attempts) < 2:
+        return []
+    rows = [[text(str(number)), [("code", a.file)],
+             text(a.submitted.replace("T", " ") or "unknown"),
+             text(str(a.run) if a.run is not None else "?"),
+             text(fmt(a.points) + (f" ({fmt(a.counted)} after the late penalty)"
+                                   if a.counted != a.points else "")),
+             text("yes" if a.counts else "")]
+            for number, a in enumerate(attempts, start=1)]
+    return [("h2", text("Your attempts")),
+            ("p", text(f"You were graded {len(attempts)} times; "
+                       f"{POLICY_TEXT.get(store.policy, store.policy)}.")),
+            ("table", (["attempt", "file", "handed in", "grading run", "points", "counts"], rows))]
+
+
 def document(store: Store, sub: Submission) -> list:
     """The feedback page of one student, as blocks (see the module docstring)."""
     blocks = [("h1", text(f"Feedback: {store.lab}")), ("ul", _facts(store, sub))]
@@ -186,6 +209,7 @@ def document(store: Store, sub: Submission) -> list:
     if reasons:
         blocks.append(("p", text("Your notebook could not be graded: " + reasons[0])))
     blocks += _score(store, sub)
+    blocks += _attempts(store, sub)
     corrected = {c["target"]: c for c in sub.adjustments if c["what"] == "test"}
     blocks += [("h2", text("Tests")),
                ("p", text("Hidden tests use inputs you have not seen; for them only the kind "

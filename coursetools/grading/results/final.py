@@ -84,3 +84,14 @@ def describe(change: dict) -> str:
                 f"({change['reason']}).")
     return (f"Correction of the {what} by the instructor: {fmt(change['before'])} -> "
             f"{fmt(change['after'])} points. Reason: {change['reason']}")
+
+
+def counted_points(store: Store, sub: Submission) -> float:
+    """A row's test points after the class's late penalty (overrides aside): what the regrade
+    policy ``best`` compares, so a late file with more points can still count for less."""
+    rule = late.parse_rule(store.late_penalty)
+    days = late.days_late(sub.submitted, late.parse_deadline(store.deadline))
+    days = max(days or 0, 1 if sub.late else 0)
+    if rule is None or not days:
+        return sub.points
+    return sub.points - rule.penalty(days, store.max_points, sub.points)

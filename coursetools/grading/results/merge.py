@@ -8,6 +8,9 @@ A merged folder must be what one run over the whole class gives, so ``merge`` re
 - a student found in two folders (a class regraded with another N leaves its old rows in the
   old folders, so one of the two rows is stale), unless ``prefer_newer``: then the row of the
   newer run is kept and the instructor is told which one, per student.
+
+Histories are kept: a student's attempts are those of every folder (each attempt once), and
+under the class's policy ``best`` the row of the attempt with the most counted points counts.
 """
 from __future__ import annotations
 
@@ -98,17 +101,56 @@ def merge(folders: list[Folder], prefer_newer: bool = False) -> tuple[storemod.S
                          f"{'; '.join(shown[:10])}{more}. One of the rows is stale: remove the "
                          "old folder, or pass --prefer-newer to keep the row of the newer run")
     merged = storemod.Store(lab=first.lab, tests=first.tests)
+    for folder in folders:
+        for name in storemod.Store.LMS_SETTINGS + storemod.Store.OTHER_SETTINGS:
+            value = getattr(folder.store, name)
+            if value and (name != "policy" or value != "latest"):   # a setting given wins
+                setattr(merged, name, value)
     warnings = []
     for student, candidates in sorted(owners.items()):
-        chosen = max(candidates, key=lambda f: f.graded_at(student))   # stable: first on a tie
+        chosen = max(candidates, key=lambda f: _rank(f, student, merged.policy))
         if len(candidates) > 1:
             warnings.append(f"{student} is in {', '.join(str(f.path) for f in candidates)}: kept "
                             f"the row of {chosen.path} (graded {chosen.graded_at(student) or '?'})")
         merged.students[student] = chosen.store.students[student]
         if student in chosen.store.runs:
             merged.runs[student] = chosen.store.runs[student]
-    for folder in folders:
-        for name in storemod.Store.LMS_SETTINGS:
-            setattr(merged, name, getattr(folder.store, name) or getattr(merged, name))
+        history = _history(candidates, student, chosen)
+        if history:
+            merged.history[student] = history
     runs = "".join(json.dumps(r, sort_keys=True) + "\n" for f in folders for r in f.runs)
     return merged, runs, warnings
+
+
+def _counting(folder: Folder, student: str) -> storemod.Attempt | None:
+    return next((a for a in folder.store.attempts(student) if a.counts), None)
+
+
+def _rank(folder: Folder, student: str, policy: str) -> tuple:
+    """Which folder's row of ``student`` counts: the newer (``best``: the better, then newer)."""
+    newer = folder.graded_at(student)
+    if policy == "best":
+        attempt = _counting(folder, student)
+        return (attempt.counted if attempt else float("-inf"), newer)
+    return (newer,)
+
+
+def _history(candidates: list[Folder], student: str, chosen: Folder) -> list[storemod.Attempt]:
+    """Every folder's attempts of ``student``, each once, oldest first; the chosen row counts."""
+    kept = chosen.store.students[student]
+    counting = _counting(chosen, student)
+    found: dict[tuple, tuple[str, storemod.Attempt]] = {}
+    for folder in candidates:
+        times = {r.get("run"): r.get("time", "") for r in folder.runs}
+        for attempt in folder.store.attempts(student):
+            key = (attempt.sha256, attempt.file, attempt.points)   # each attempt once
+            when = times.get(attempt.run, "")
+            if key not in found or when > found[key][0]:
+                found[key] = (when, storemod.Attempt(**{**attempt.__dict__, "counts": False}))
+    attempts = [a for _, a in sorted(found.values(), key=lambda pair: (pair[0], pair[1].submitted))]
+    for attempt in attempts:
+        attempt.counts = counting is not None and (attempt.sha256, attempt.file, attempt.points) \
+            == (counting.sha256, counting.file, counting.points)
+    if counting is None and attempts and kept.source:
+        attempts[-1].counts = attempts[-1].file == kept.source
+    return attempts

@@ -18,7 +18,8 @@ from coursetools.grading.lms import registry
 # Every file a run writes (and overrides.csv, which it reads), in one list: the LMS files are
 # those of the platforms of ``lms.registry``, so a new platform's files are known here too.
 LMS_FILES = registry.export_files()
-FILES = {"grades.csv", "results.json", "runs.jsonl", "report.html", "overrides.csv", *LMS_FILES}
+FILES = {"grades.csv", "results.json", "runs.jsonl", "report.html", "similarity.html",
+         "overrides.csv", *LMS_FILES}
 FOLDERS = {"feedback": {".md", ".html"}}
 KEEP = {"work"}   # --keep-work leaves the grading notebooks here
 

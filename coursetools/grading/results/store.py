@@ -6,6 +6,14 @@ of several shards is ``results.merge``. Each row records the run that graded it,
 records (``OUT/runs.jsonl``) say how: seed, instructor notebook hash, versions, command line.
 Everything in ``grades.csv``, the feedback pages and the report is rendered from this file, so
 the same results always give the same files.
+
+Regrades keep a history: every file graded for a student is one ``Attempt`` (file, hash, when
+handed in, the run that graded it, points; the run's time is in ``runs.jsonl``, so the same
+results stay the same file), and the class's ``policy`` says which attempt's row counts:
+``latest`` (the default: the newest file) or ``best`` (the attempt with the most points after
+the class's late penalty; on a tie the newer). Grading the same file again (same hash) is not a
+new attempt: it updates that attempt. Format 1 (before histories) still loads: each graded row
+becomes the first attempt of its student.
 """
 from __future__ import annotations
 
@@ -17,7 +25,9 @@ from coursetools.grading.results import outdir
 from coursetools.grading.records import (LmsIdentity, Status, StatusNote, Submission,
                                          TestResult)
 
-FORMAT = 1
+FORMAT = 2
+READABLE = (1, 2)            # formats that load (1: before the regrade history)
+POLICIES = ("latest", "best")
 
 
 @dataclasses.dataclass
@@ -25,6 +35,23 @@ class TestInfo:
     test: str
     points: float
     hidden: bool
+
+
+@dataclasses.dataclass
+class Attempt:
+    """One graded file of a student: what the feedback's history lists."""
+
+    file: str                  # where it came from (relative path in the hand-in)
+    sha256: str = ""           # of its bytes ('' when unknown: results of format 1)
+    submitted: str = ""        # when it was handed in (the LMS's time), if known
+    run: int | None = None     # the run that graded it (its time: runs.jsonl)
+    points: float = 0.0        # the tests' points
+    counted: float = 0.0       # what ``best`` compares: points after the class's late penalty
+    counts: bool = False       # its row is the student's row in the gradebook
+
+    def same_file(self, other: "Attempt") -> bool:
+        """The same bytes graded again (a file name alone says nothing: LMSs reuse them)."""
+        return bool(self.sha256) and self.sha256 == other.sha256
 
 
 @dataclasses.dataclass
@@ -39,19 +66,53 @@ class Store:
     late_penalty: str = ""            # --late-penalty, canonical (late.Rule.text)
     assignment: str = ""              # the lab's column in the LMS gradebook (--assignment)
     points_possible: float | None = None   # the assignment's points in the LMS (--points-possible)
+    # Regrades (issue 23): every student's attempts, and which one counts
+    history: dict[str, list[Attempt]] = dataclasses.field(default_factory=dict)
+    policy: str = "latest"
+    # Similarity report (issue 23): the lab's own code, and the threshold
+    given_code: list[str] = dataclasses.field(default_factory=list)     # the student lab's
+    solution_code: list[str] = dataclasses.field(default_factory=list)  # the instructor's
+    similarity_threshold: float | None = None      # None: score.similarity's default
 
     LMS_SETTINGS = ("roster", "deadline", "late_penalty", "assignment", "points_possible")
+    OTHER_SETTINGS = ("policy", "given_code", "solution_code", "similarity_threshold")
 
     @property
     def max_points(self) -> float:
         return sum(t.points for t in self.tests)
 
-    def update(self, submissions: list[Submission], run: int) -> None:
+    def update(self, submissions: list[Submission], run: int,
+               counted=lambda sub: sub.points) -> None:
+        """Take the rows of a run: each graded file is an attempt; the policy picks the row.
+
+        ``counted(sub)``: the row's points after the late penalty (what ``best`` compares).
+        """
+        if self.policy not in POLICIES:
+            raise ValueError(f"unknown policy {self.policy!r}: one of {', '.join(POLICIES)}")
         for sub in submissions:
-            if _keeps_hand_in(self.students.get(sub.student), sub):
+            old = self.students.get(sub.student)
+            if _keeps_hand_in(old, sub):
                 continue
-            self.students[sub.student] = sub
-            self.runs[sub.student] = run
+            if not sub.source:          # a roster's missing row, no file: no attempt
+                self.students[sub.student], self.runs[sub.student] = sub, run
+                continue
+            attempt = Attempt(file=sub.source, sha256=sub.sha256, submitted=sub.submitted,
+                              run=run, points=sub.points,
+                              counted=float(counted(sub)))
+            attempts = [a for a in self.history.get(sub.student, [])
+                        if not a.same_file(attempt)]
+            current = next((a for a in attempts if a.counts), None)
+            if self.policy == "latest" or current is None or old is None or \
+                    attempt.counted >= current.counted:
+                for earlier in attempts:
+                    earlier.counts = False
+                attempt.counts = True
+                self.students[sub.student], self.runs[sub.student] = sub, run
+            self.history[sub.student] = attempts + [attempt]
+
+    def attempts(self, student: str) -> list[Attempt]:
+        """The student's attempts, oldest first."""
+        return list(self.history.get(student, []))
 
     def sorted_students(self) -> list[Submission]:
         return sorted(self.students.values(), key=lambda s: (s.student.casefold(), s.student))
@@ -83,26 +144,38 @@ def _sub_from_dict(data: dict) -> Submission:
 
 
 def to_json(store: Store) -> str:
+    settings = Store.LMS_SETTINGS + Store.OTHER_SETTINGS
     return json.dumps({"format": FORMAT, "lab": store.lab,
-                       **{name: getattr(store, name) for name in Store.LMS_SETTINGS},
+                       **{name: getattr(store, name) for name in settings},
                        "tests": [dataclasses.asdict(t) for t in store.tests],
-                       "students": [dict(_sub_to_dict(s), run=store.runs.get(s.student))
+                       "students": [dict(_sub_to_dict(s), run=store.runs.get(s.student),
+                                         history=[dataclasses.asdict(a)
+                                                  for a in store.attempts(s.student)])
                                     for s in store.sorted_students()]},
                       indent=1, sort_keys=True, ensure_ascii=False)
 
 
 def from_json(text: str) -> Store:
     data = json.loads(text)
-    if data.get("format") != FORMAT:
-        raise ValueError(f"results.json has format {data.get('format')}, expected {FORMAT}")
+    if data.get("format") not in READABLE:
+        raise ValueError(f"results.json has format {data.get('format')}, expected one of "
+                         f"{', '.join(map(str, READABLE))}")
+    settings = Store.LMS_SETTINGS + Store.OTHER_SETTINGS
     store = Store(lab=data["lab"], tests=[TestInfo(**t) for t in data["tests"]],
-                  **{name: data[name] for name in Store.LMS_SETTINGS if name in data})
+                  **{name: data[name] for name in settings if name in data})
     for row in data["students"]:
         run = row.pop("run", None)
+        history = row.pop("history", None)
         sub = _sub_from_dict(row)
         store.students[sub.student] = sub
         if run is not None:
             store.runs[sub.student] = run
+        if history is not None:
+            store.history[sub.student] = [Attempt(**a) for a in history]
+        elif sub.source:     # format 1: the graded row is the only attempt known
+            store.history[sub.student] = [Attempt(file=sub.source, submitted=sub.submitted,
+                                                  run=run, points=sub.points,
+                                                  counted=sub.final_points, counts=True)]
     return store
 
 

@@ -47,3 +47,26 @@ def test_student_text_cannot_break_the_page():
     text = feedback.render(store, sub)
     assert "- Student: `` 12345` ``" in text              # a backtick cannot close the span
     assert "- Name: Bob \\| Smith # heading" in text       # one line: no table cell, no heading
+
+
+def test_a_regraded_student_sees_every_attempt_and_which_counts():
+    from coursetools.grading.records import Submission, TestResult
+    from coursetools.grading.render import feedback_html
+
+    store = storemod.Store(lab="lab1_scalar", tests=[storemod.TestInfo("t", 10, False)],
+                           policy="best")
+    for run, (file, points) in enumerate([("good.ipynb", 9), ("<b>worse</b>.ipynb", 4)], 1):
+        store.update([Submission(student="ann", source=file, sha256=file,
+                                 submitted=f"2026-12-0{run}T09:00:00",
+                                 tests=[TestResult("t", 10, points, False)])],
+                     run=run)
+    text = feedback.render(store, store.students["ann"])
+    assert "## Your attempts" in text and "graded 2 times; the file with the most points" in text
+    # (every text cell is escaped for Markdown: "2026\\-12-01" shows as 2026-12-01)
+    assert "| 1 | `good.ipynb` | 2026\\-12-01 09:00:00 | 1 | 9 | yes |" in text
+    assert "| 2 | `<b>worse</b>.ipynb` | 2026\\-12-02 09:00:00 | 2 | 4 |  |" in text
+    page = feedback_html.render(store, store.students["ann"])
+    assert "Your attempts" in page and "&lt;b&gt;worse" in page and "<b>worse" not in page
+    single = storemod.Store(lab="lab1_scalar", tests=store.tests)
+    single.update([store.students["ann"]], run=1)
+    assert "Your attempts" not in feedback.render(single, single.students["ann"])

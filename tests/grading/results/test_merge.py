@@ -88,3 +88,35 @@ def test_the_command_refuses_with_a_message_and_writes_nothing(tmp_path, capsys)
     assert main(["merge", str(old.path), str(new.path), "--out", str(out), "--prefer-newer"]) == 0
     assert "kept the row of" in capsys.readouterr().out
     assert "fixed,,lab1_scalar,20," in (out / "grades.csv").read_text()
+
+
+def _regraded_folder(tmp_path, name, attempts, policy, shard):
+    """A folder in which student 'a' was graded once per (file, points, day) of ``attempts``."""
+    path = tmp_path / name
+    path.mkdir()
+    results = storemod.Store(lab="lab1_scalar", tests=TESTS, policy=policy)
+    lines = []
+    for run, (file, points, day) in enumerate(attempts, start=1):
+        time = f"2026-12-{day:02d}T10:00:00+00:00"
+        results.update([Submission(student="a", source=file, sha256=file,
+                                   tests=[TestResult("t1", 10.0, points, False)])],
+                       run=run)
+        lines.append(json.dumps({"run": run, "time": time, "shard": shard, "students": ["a"]}))
+    (path / "results.json").write_text(storemod.to_json(results))
+    (path / "runs.jsonl").write_text("\n".join(lines) + "\n")
+    return merge.read(path)
+
+
+@pytest.mark.parametrize("policy, kept", [("latest", "new.ipynb"), ("best", "good.ipynb")])
+def test_a_merge_keeps_every_attempt_of_both_folders(tmp_path, policy, kept):
+    one = _regraded_folder(tmp_path, "one", [("first.ipynb", 5, 1), ("good.ipynb", 9, 2)],
+                           policy, None)
+    two = _regraded_folder(tmp_path, "two", [("new.ipynb", 3, 3)], policy, None)
+    merged, _, _ = merge.merge([one, two], prefer_newer=True)
+    assert merged.policy == policy and merged.students["a"].source == kept
+    history = merged.attempts("a")
+    assert [(a.file, a.points) for a in history] == [("first.ipynb", 5), ("good.ipynb", 9),
+                                                     ("new.ipynb", 3)]
+    assert [a.file for a in history if a.counts] == [kept]
+    again = storemod.from_json(storemod.to_json(merged))
+    assert again.history == merged.history
