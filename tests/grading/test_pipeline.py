@@ -337,6 +337,20 @@ def test_every_lab_grades_a_class(lab, tmp_path):
     assert float(rows["complete"]["max_points"]) > 0
 
 
+def test_without_the_sandbox_a_notebook_that_imports_pyplot_grades_ok(tmp_path):
+    """--unsafe-no-sandbox (macOS, Windows): matplotlib's folder lies inside the one folder the
+    kernel's guard lets it write to, so `import matplotlib.pyplot` works and lab 4's solution
+    is 'ok' with every point (it was 'error while defining')."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    (folder / "complete.ipynb").write_bytes((ROOT / "solutions" / "lab4_xor.ipynb").read_bytes())
+    run = grade("--lab", "lab4_xor", "--submissions", folder, "--out", tmp_path / "out",
+                "--quiet", "--unsafe-no-sandbox")
+    assert run.returncode == 0, run.stderr
+    row = subs.grades_by_student(tmp_path / "out")["complete"]
+    assert (row["status"], row["points"]) == ("ok", row["max_points"])
+
+
 def test_one_bug_inside_a_class_is_charged_once_by_the_real_command(tmp_path):
     """Lab 6 with `*`'s derivatives swapped, through the sandboxed command: the tests that fail
     only through the student's `*` are run again, each alone in its own notebook, with the

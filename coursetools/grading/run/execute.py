@@ -160,7 +160,10 @@ def run_sessions(workdir: Path, sessions: dict[str, Session], *, jobs: int, budg
                                               sandbox.font_cache())
         env["JUPYTER_PATH"] = str(jupyter)
     else:   # only with --unsafe-no-sandbox: the kernels run as the grader does
-        env.update(sandbox.environment(str(workdir)), PATH=os.environ.get("PATH", ""))
+        # matplotlib's folder relative to each kernel's own folder, the only one its guard lets
+        # it write to (an absolute one in workdir made `import matplotlib.pyplot` fail).
+        env.update(sandbox.environment(str(workdir)), PATH=os.environ.get("PATH", ""),
+                   MPLCONFIGDIR=".matplotlib")
     job = _Job(ini, kernel, budgets, workdir / "pytest.log")
     # The longest sessions first, so that no core waits for one at the end.
     names = sorted(sessions, key=lambda n: (-sum(sessions[n].cells.values()), n))
