@@ -36,6 +36,7 @@ class Status(enum.Enum):
     KERNEL_DIED = "kernel died"
     TAMPERING = "tampering detected"
     GRADER_ERROR = "grader error"              # a bug of ours: the message goes to the instructor
+    ANSWERS_TO_GRADE = "answers to grade"      # written answers without the instructor's points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,6 +147,10 @@ class Submission:
     penalty: float = 0.0              # late penalty in points (rendered from the class's rule)
     final: float | None = None        # points after overrides and penalty (None: not rendered yet)
     adjustments: list[dict] = dataclasses.field(default_factory=list)  # what changed the points
+    # Written answers (``intake.answers``): answer id -> the student's text ("" no answer, None
+    # the marker line was not found); the instructor's points, rendered from manual.csv
+    answers: dict = dataclasses.field(default_factory=dict)
+    answer_points: dict = dataclasses.field(default_factory=dict)   # id -> {points, comment}
 
     def flag(self, status: Status, detail: str = "") -> None:
         note = StatusNote(status, detail)
@@ -158,6 +163,7 @@ class Submission:
 
     @property
     def points(self) -> float:
+        """The tests' points (the written answers' are added when rendered: ``final``)."""
         return sum(t.earned for t in self.tests)
 
     @property

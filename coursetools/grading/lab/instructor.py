@@ -62,6 +62,7 @@ class Lab:
     markdown: frozenset[str]
     own_code: frozenset[str]               # the lab's code cells, normalised
     declared_id: str | None = None
+    answers: list[markers.Answer] = dataclasses.field(default_factory=list)  # graded by hand
 
     @property
     def test_ids(self) -> list[str]:
@@ -303,7 +304,8 @@ def load(path: Path, lab_id: str) -> Lab:
                contract=contract,
                methods={str(k): list(v) for k, v in dict(meta.get("methods") or {}).items()},
                definitions=definitions, test_cells=_test_cells(nb, infos, contract, path),
-               markdown=markdown_fingerprint(nb), own_code=own, declared_id=meta.get("lab"))
+               markdown=markdown_fingerprint(nb), own_code=own, declared_id=meta.get("lab"),
+               answers=[i.answer for i in infos if i.answer is not None])
 
 
 LAB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

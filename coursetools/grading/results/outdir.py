@@ -5,7 +5,8 @@ anywhere, or an entry the grader does not write (a folder named ``grades.csv``, 
 ``feedback/``), stops the run with a message that names it; nothing is followed or overwritten.
 Each file is written to a temporary name in the same folder and renamed into place, so a crash
 never leaves half a gradebook. The one file the grader reads but never writes is
-``overrides.csv`` (the instructor's corrections).
+``overrides.csv`` (the instructor's corrections), and so is ``manual.csv`` (the instructor's
+points for the written answers).
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import tempfile
 from pathlib import Path
 
 LMS_FILES = ("canvas.csv", "moodle.csv", "feedback-canvas.zip", "feedback-moodle.zip")
-FILES = {"grades.csv", "results.json", "runs.jsonl", "report.html", "overrides.csv", *LMS_FILES}
-FOLDERS = {"feedback": {".md", ".html"}}
+FILES = {"grades.csv", "results.json", "runs.jsonl", "report.html", "overrides.csv", "manual.csv",
+         *LMS_FILES}
+FOLDERS = {"feedback": {".md", ".html"}, "answers": {".html", ".csv"}}
 KEEP = {"work"}   # --keep-work leaves the grading notebooks here
 
 
