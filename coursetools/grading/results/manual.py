@@ -79,6 +79,8 @@ def load(out: Path, answers: dict[str, float], students: dict[str, str]) -> list
         comment = row[3].strip() if len(row) > 3 else ""
         problems = []
         student, why = _student(who, ids, names)
+        if student is None and who.startswith("'"):   # as the page's export and the template
+            student, why = _student(who[1:], ids, names)   # protect a formula-like id
         if student is None:
             problems.append(why or f"no student {who!r} in the results")
         if answer not in answers:

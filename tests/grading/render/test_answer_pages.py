@@ -51,3 +51,12 @@ def test_status_and_points_follow_the_marks_and_survive_the_store():
     assert again.students["d"].answer_points == {"why_zero": {"points": 1.5, "comment": "=SUM(A1)"}}
     final.apply(again, [], [Mark(2, "=cmd()", "why_zero", 0, "")])   # graded: the status goes
     assert again.students["=cmd()"].status_text == "ok" and again.students["d"].answer_points == {}
+
+
+def test_the_template_filled_in_is_a_valid_manual_csv(tmp_path):
+    from coursetools.grading.results import manual
+    results = store()
+    text = answer_pages.template(results, ANSWER).replace("'=cmd(),why_zero,,", "'=cmd(),why_zero,2,ok")
+    (tmp_path / manual.FILE).write_text(text, encoding="utf-8")
+    marks = manual.load(tmp_path, {"why_zero": 2}, {s: "" for s in results.students})
+    assert {(m.student, m.points) for m in marks} == {("=cmd()", 2.0), ("d", 1.5)}
