@@ -120,8 +120,8 @@ def _public_text(root: Path) -> str:
 
 def secrets(root: Path) -> dict[str, str]:
     """Text that only the source may hold -> where it comes from (for the message): the markers,
-    the grading seeds, and every line of a hidden test or of solution code that no student lab
-    or chapter shows."""
+    the grading seeds, every line of a hidden test or of solution code that no student lab
+    or chapter shows, and every line of a written answer's model answer and rubric."""
     found = {m: "a marker of the instructor notebooks" for m in markers.MARKERS}
     public = _public_text(root)
     for path in sorted((root / "solutions").glob("*.ipynb")):
@@ -129,6 +129,13 @@ def secrets(root: Path) -> dict[str, str]:
         seed = nb.metadata.get(markers.METADATA, {}).get("seed")
         if seed:
             found[f'"seed": {json.dumps(seed)}'] = f"the grading seed of {path.name}"
+        for info in markers.parse_notebook(nb, path.name):
+            if info.answer is None:
+                continue
+            for line in (l.strip() for l in info.answer.secret_lines()):
+                if len(line) >= SHORTEST_SECRET_LINE and line not in public:
+                    found[line] = (f"{path.name}, cell {info.index + 1}: the model answer or "
+                                   f"rubric of {info.answer.id}")
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue

@@ -6,8 +6,9 @@ For every ``solutions/<lab>.ipynb`` this
    with the lab id, contract and methods of the notebook's ``metadata.coursetools``;
 2. writes ``labs/<lab>.ipynb``: the same notebook with each solution region replaced by a
    ``TODO`` line and ``raise NotImplementedError(...)``, the hidden-test cells removed, and the
-   helper cell in student mode (a failing test prints its message and "Run all" goes on).
-   Nothing else changes (markdown, other code, cell ids and metadata are kept, except the
+   helper cell in student mode (a failing test prints its message and "Run all" goes on), and
+   each written answer reduced to its marker line and ``markers.ANSWER_PLACEHOLDER`` (the model
+   answer and the rubric stay with the instructor). Nothing else changes (markdown, other code, cell ids and metadata are kept, except the
    grading seed, which stays with the instructor).
 
 It also refreshes the figure cells (``cells.refresh_figure_cells``) of the instructor notebooks
@@ -36,6 +37,11 @@ def student_source(source: str, regions: list[markers.Region]) -> str:
     return "\n".join(lines)
 
 
+def student_answer(answer: markers.Answer) -> str:
+    """The student's copy of a written-answer cell: the marker line and the placeholder."""
+    return f"{answer.marker}\n{markers.ANSWER_PLACEHOLDER}"
+
+
 def _set_helpers(nb, infos, strict: bool) -> bool:
     """Put the current helper cell (source and metadata) into ``nb``; True if it changed."""
     meta = nb.metadata.get(markers.METADATA, {})
@@ -61,6 +67,8 @@ def student_notebook(nb, path=None):
             continue
         if info.kind == "solution":
             cell.source = student_source(cell.source, info.regions)
+        if info.kind == "answer":
+            cell.source = student_answer(info.answer)
         kept.append(cell)
     student.cells = kept
     return notebooks.clean(student)

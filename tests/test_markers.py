@@ -115,3 +115,57 @@ def test_the_vocabulary_is_documented_once_in_the_readme():
         assert marker in readme, f"{marker!r} is not documented in coursetools/README.md"
     documented = set(re.findall(r"`(### [A-Z ]+)`", readme))
     assert documented == set(markers.MARKERS), "README names a marker the code does not know"
+
+
+ANSWER = ("<!-- answer: why_zero points=2 -->\nAll units stay identical.\n\nSo the layer is one unit.\n"
+          "<!-- rubric\n- 2: symmetry and its consequence\n- 1: symmetry only\n- 0: nothing\n-->")
+
+
+def test_a_written_answer_knows_its_question_model_and_rubric():
+    infos = markers.parse_notebook(notebook("MD:### Why not zero?", "MD:" + ANSWER))
+    assert [i.kind for i in infos] == ["helpers", "markdown", "answer"]
+    answer = infos[2].answer
+    assert (answer.id, answer.points, answer.question) == ("why_zero", 2.0, "### Why not zero?")
+    assert answer.model == "All units stay identical.\n\nSo the layer is one unit."
+    assert answer.rubric == ((2.0, "symmetry and its consequence"), (1.0, "symmetry only"),
+                             (0.0, "nothing"))
+    assert answer.marker == "<!-- answer: why_zero points=2 -->"
+    assert "- 1: symmetry only" in answer.secret_lines()
+    plain = markers.parse_answer("<!-- answer: short points=1.5 -->\nYes.")
+    assert (plain.points, plain.rubric, plain.model) == (1.5, (), "Yes.")
+    assert markers.cell_kind(v4.new_markdown_cell("Some text\n<!-- answer: x points=1 -->")) == "markdown"
+
+
+@pytest.mark.parametrize("source, message, line", [
+    ("<!-- answer: Why-Zero points=2 -->\nx", "malformed answer marker", 1),
+    ("<!-- answer: why points=two -->\nx", "malformed answer marker", 1),
+    ("<!-- answer: why -->\nx", "malformed answer marker", 1),
+    ("<!-- answer: why points=2 -->\n", "has no model answer", 2),
+    ("<!-- answer: why points=2 -->\nx\n<!-- rubric\n- 2: ok", "never closed", 3),
+    ("<!-- answer: why points=2 -->\nx\n<!-- rubric\n2 points: ok\n-->", "is not '- k: criterion'", 4),
+    ("<!-- answer: why points=2 -->\nx\n<!-- rubric\n- 3: too many\n-->", "outside 0..2", 4),
+    ("<!-- answer: why points=2 -->\nx\n<!-- rubric\n-->", "an empty rubric", 3),
+    ("<!-- answer: why points=2 -->\nx\n<!-- rubric\n- 1: a\n-->\nmore", "text after the rubric", 6),
+    ("<!-- answer: why points=2 -->\nx\n<!-- rubric - 2: inline -->", "unexpected", 3),
+])
+def test_malformed_answers_are_marker_errors_with_cell_and_line(source, message, line):
+    with pytest.raises(MarkerError, match=message) as error:
+        markers.parse_notebook(notebook("MD:question", "MD:" + source), "lab.ipynb")
+    assert (error.value.path, error.value.cell, error.value.line) == ("lab.ipynb", 2, line)
+
+
+@pytest.mark.parametrize("sources, message", [
+    (("MD:q1", "MD:" + ANSWER, "MD:q2", "MD:" + ANSWER), "answer id 'why_zero' is used twice"),
+    (("x = 1", "MD:" + ANSWER), "must follow its question"),
+    (("MD:q", "MD:" + ANSWER, "MD:" + ANSWER.replace("why_zero", "other")), "must follow its question"),
+    (("MD:q", "MD:" + ANSWER.replace("why_zero", "t"), TEST), "the same id for a test and an answer"),
+])
+def test_answer_ids_are_unique_and_follow_a_question(sources, message):
+    with pytest.raises(MarkerError, match=message):
+        markers.parse_notebook(notebook(*sources))
+
+
+def test_the_labs_have_written_answers():
+    with_answers = [p.stem for p in sorted((ROOT / "solutions").glob("*.ipynb"))
+                    if markers.answers(nbformat.read(p, as_version=4))]
+    assert len(with_answers) >= 2, with_answers

@@ -121,3 +121,19 @@ def test_the_release_builds_and_passes_with_its_own_readme_commands(released, tm
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert " passed" in run.stdout and " failed" not in run.stdout
     assert (work / "_build" / "html" / "labs" / "lab1_scalar.html").is_file()
+
+
+def test_model_answers_and_rubrics_are_secrets(released, tmp_path):
+    nb = nbformat.read(ROOT / "solutions" / "lab4_xor.ipynb", as_version=4)
+    (answer,) = markers.answers(nb)
+    found = release.secrets(ROOT)
+    lines = [l.strip() for l in answer.secret_lines() if len(l.strip()) >= release.SHORTEST_SECRET_LINE]
+    assert lines and all(line in found for line in lines)
+    assert any(f"- {answer.points:g}:" in line for line in found)   # the rubric's top level
+    copy = tmp_path / "public"
+    shutil.copytree(released, copy)
+    (copy / "notes.md").write_text("Model answer, for the tutors:\n\n" + answer.model + "\n")
+    assert any(f.startswith("notes.md") and "model answer or rubric of why_not_zero" in f
+               for f in release.leaks(copy, ROOT))
+    student = nbformat.read(released / "labs" / "lab4_xor.ipynb", as_version=4)
+    assert answer.marker + "\n" + markers.ANSWER_PLACEHOLDER in [c.source for c in student.cells]

@@ -141,3 +141,19 @@ def test_generate_refreshes_figure_cells_in_chapters_and_labs_and_check_reports_
     chapter_path = repo / "chapters" / "ch.ipynb"
     chapter_path.write_text(chapter_path.read_text().replace("def plot_graph(", "def plot_graph_edited("))
     assert generate.generate(repo, check=True) == [chapter_path]
+
+
+def test_a_written_answer_keeps_its_marker_and_loses_model_and_rubric():
+    instructor = read(FILES / "instructor.ipynb")
+    instructor.cells[-1:-1] = [
+        nbformat.v4.new_markdown_cell("### Why double?\n\nExplain."),
+        nbformat.v4.new_markdown_cell("<!-- answer: why_double points=2 -->\nBecause twice is "
+                                      "the model answer.\n<!-- rubric\n- 2: the secret criterion\n-->")]
+    student = generate.student_notebook(instructor)
+    texts = [c.source for c in student.cells if c.cell_type == "markdown"]
+    assert "### Why double?\n\nExplain." in texts
+    assert ("<!-- answer: why_double points=2 -->\n" + markers.ANSWER_PLACEHOLDER) in texts
+    assert not any("model answer" in t or "secret criterion" in t for t in texts)
+    # the student copy is still a valid notebook of the vocabulary, with the same answer ids
+    (info,) = [i for i in markers.parse_notebook(student) if i.kind == "answer"]
+    assert info.answer.id == "why_double" and info.answer.model == markers.ANSWER_PLACEHOLDER

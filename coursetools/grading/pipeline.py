@@ -26,12 +26,12 @@ import zipfile
 from pathlib import Path
 
 from coursetools import cells
-from coursetools.grading.intake import collect, read, shards
+from coursetools.grading.intake import answers as answermod, collect, read, shards
 from coursetools.grading.lab import build, extract, instructor
-from coursetools.grading.render import (exports, feedback, feedback_html, gradebook, report,
-                                        similarity_page)
-from coursetools.grading.results import (class_settings, final, outdir, overrides, runrecord,
-                                         store as storemod)
+from coursetools.grading.render import (answer_pages, exports, feedback, feedback_html,
+                                        gradebook, report, similarity_page)
+from coursetools.grading.results import (class_settings, final, manual, outdir, overrides,
+                                         runrecord, store as storemod)
 from coursetools.grading.run import cache, execute, sandbox
 from coursetools.grading.score import judge as score, similarity
 from coursetools.grading.records import Status, Submission, fmt, safe_name
@@ -148,6 +148,8 @@ def prepare(sub: Submission, lab: instructor.Lab, others) -> list[extract.CellCo
     nb = read.notebook(sub, lab, others)
     if nb is None:
         return None
+    sub.answers, notes = answermod.read(nb, lab)
+    sub.notes += notes
     codes = extract.extract_notebook(nb, reserved=frozenset(checks.PUBLIC),
                                      skip=cells.is_helper_cell)
     _notes_on_cells(sub, nb, codes, lab)
@@ -374,9 +376,11 @@ def _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
            reference, lab_code) -> Outcome:
     out = Path(options.out)
     tests = [storemod.TestInfo(t, refs[t].points, refs[t].hidden) for t in lab.test_ids]
+    answers = [storemod.AnswerInfo(a.id, a.points, a.question, a.model,
+                                   [list(level) for level in a.rubric]) for a in lab.answers]
     try:
-        results = storemod.Store(lab=lab.lab_id, tests=tests) if options.fresh else \
-            storemod.load(out, lab.lab_id, tests)
+        results = storemod.Store(lab=lab.lab_id, tests=tests, answers=answers) \
+            if options.fresh else storemod.load(out, lab.lab_id, tests, answers)
     except ValueError as error:
         raise GradingError(str(error)) from None
     run = runrecord.previous_runs(out) + 1
@@ -402,10 +406,12 @@ def _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
     outdir.write(out, "runs.jsonl", runrecord.append(out, entry, existing))
     try:
         warnings += render(out, results, UNSAFE_WARNING if options.unsafe_no_sandbox else "")
-    except (overrides.OverridesError, exports.ExportError) as error:
+    except (overrides.OverridesError, manual.ManualError, exports.ExportError) as error:
         storemod.save(out, results)
+        which = (manual.FILE if isinstance(error, manual.ManualError) else overrides.FILE
+                 if isinstance(error, overrides.OverridesError) else "that")
         raise GradingError(f"{error}\nThe grades are saved in {out / 'results.json'}; fix "
-                           f"that, then run: coursetools render --out {out}") from None
+                           f"{which}, then run: coursetools render --out {out}") from None
     return Outcome(lab=lab, graded=subs, store=results, warnings=warnings, run=run)
 
 
@@ -420,13 +426,15 @@ def feedback_name(student: str) -> str:
 def render(out: Path, results: storemod.Store, warning: str = "") -> list[str]:
     """Write every output of OUT from the results store (grades, feedback, report, LMS files).
 
-    Applies OUT/overrides.csv and the late rule first (raises overrides.OverridesError);
-    returns warnings for the instructor.
+    Applies OUT/manual.csv (the written answers' points), OUT/overrides.csv and the late rule
+    first (raises manual.ManualError, overrides.OverridesError); returns warnings for the
+    instructor.
     """
+    students = {s.student: s.name for s in results.students.values()}
+    marks = manual.load(out, {a.id: a.points for a in results.answers}, students)
     found, warnings = overrides.load(out, {t.test: t.points for t in results.tests},
-                                     results.max_points,
-                                     {s.student: s.name for s in results.students.values()})
-    final.apply(results, found)
+                                     results.max_points, students)
+    final.apply(results, found, marks)
     storemod.save(out, results)
     outdir.write(out, "grades.csv", gradebook.render_csv(results))
     pages = {}
@@ -444,7 +452,19 @@ def render(out: Path, results: storemod.Store, warning: str = "") -> list[str]:
         outdir.write(out, f"feedback/{name}", text)
     outdir.write(out, "report.html", report.render(results, warning))
     outdir.write(out, "similarity.html", similarity_page.page(results))
+    _write_answer_pages(out, results)
     return warnings + _write_lms_files(out, results)
+
+
+def _write_answer_pages(out: Path, results: storemod.Store) -> None:
+    """Per written answer: the page with every student's answer, and the CSV template."""
+    pages = {}
+    for answer in results.answers:
+        pages[f"{answer.id}.html"] = answer_pages.page(results, answer)
+        pages[f"{answer.id}.csv"] = answer_pages.template(results, answer)
+    outdir.remove_stale(out, answer_pages.FOLDER, set(pages))
+    for name, text in pages.items():
+        outdir.write(out, f"{answer_pages.FOLDER}/{name}", text)
 
 
 def _write_lms_files(out: Path, results: storemod.Store) -> list[str]:

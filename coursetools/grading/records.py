@@ -37,6 +37,7 @@ class Status(enum.Enum):
     KERNEL_DIED = "kernel died"
     TAMPERING = "tampering detected"
     GRADER_ERROR = "grader error"              # a bug of ours: the message goes to the instructor
+    ANSWERS_TO_GRADE = "answers to grade"      # written answers without the instructor's points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -200,6 +201,10 @@ class Submission:
     # For the regrade history and the similarity report (``results.store``, ``score.similarity``)
     sha256: str = ""                  # of the graded file's bytes
     code: str = ""                    # the graded code the student wrote (given code left out)
+    # Written answers (``intake.answers``): answer id -> the student's text ("" no answer, None
+    # the marker line was not found); the instructor's points, rendered from manual.csv
+    answers: dict = dataclasses.field(default_factory=dict)
+    answer_points: dict = dataclasses.field(default_factory=dict)   # id -> {points, comment}
 
     def flag(self, status: Status, detail: str = "") -> None:
         note = StatusNote(status, detail)
@@ -217,6 +222,7 @@ class Submission:
 
     @property
     def points(self) -> float:
+        """The tests' points (the written answers' are added when rendered: ``final``)."""
         return sum(t.earned for t in self.tests)
 
     @property

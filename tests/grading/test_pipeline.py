@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from coursetools import markers
 from tests import grading_inprocess
 from tests import grading_submissions as subs
 from tests.conftest import ROOT
@@ -296,6 +297,15 @@ def test_instructor_notebook_from_outside_the_repository(tmp_path):
     assert (row["points"], row["max_points"], row["hidden_private_extra"]) == ("11", "25", "5")
 
 
+def _full_marks(out: Path, lab: str, *students: str) -> None:
+    """manual.csv giving ``students`` every written answer's points (the model answers)."""
+    nb = nbformat.read(ROOT / "solutions" / f"{lab}.ipynb", as_version=4)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "manual.csv").write_text("student,answer,points,comment\n" + "".join(
+        f"{student},{a.id},{a.points:g},model answer\n" for a in markers.answers(nb)
+        for student in students or ("complete",)))
+
+
 def test_a_lab_whose_contract_is_classes(tmp_path):
     """Lab 4: classes with methods; a misnamed method is reported and costs only its tests."""
     folder = tmp_path / "subs"
@@ -308,6 +318,7 @@ def test_a_lab_whose_contract_is_classes(tmp_path):
                                               "def backwards(self, grad_u):")
     nbformat.write(renamed, folder / "renamed_method.ipynb")
     (folder / "skeleton.ipynb").write_bytes((ROOT / "labs" / "lab4_xor.ipynb").read_bytes())
+    _full_marks(tmp_path / "out", "lab4_xor", "complete", "renamed_method")
     run = grade("--lab", "lab4_xor", "--submissions", folder, "--out", tmp_path / "out",
                 "--jobs", 2, "--quiet")
     assert run.returncode == 0, run.stderr
@@ -328,6 +339,7 @@ def test_every_lab_grades_a_class(lab, tmp_path):
     folder.mkdir()
     (folder / "complete.ipynb").write_bytes((ROOT / "solutions" / f"{lab}.ipynb").read_bytes())
     (folder / "untouched.ipynb").write_bytes((ROOT / "labs" / f"{lab}.ipynb").read_bytes())
+    _full_marks(tmp_path / "out", lab)
     run = grade("--lab", lab, "--submissions", folder, "--out", tmp_path / "out", "--quiet")
     assert run.returncode == 0, run.stderr
     rows = subs.grades_by_student(tmp_path / "out")

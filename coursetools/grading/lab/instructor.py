@@ -65,6 +65,7 @@ class Lab:
     own_code: frozenset[str]               # the lab's code cells, normalised
     declared_id: str | None = None
     diagnosis: dict = dataclasses.field(default_factory=dict)   # metadata.coursetools.diagnosis
+    answers: list[markers.Answer] = dataclasses.field(default_factory=list)  # graded by hand
 
     @property
     def test_ids(self) -> list[str]:
@@ -405,7 +406,8 @@ def load(path: Path, lab_id: str) -> Lab:
                definitions=definitions,
                test_cells=_test_cells(nb, infos, contract, path, definitions, meta.get("methods")),
                markdown=markdown_fingerprint(nb), own_code=own, declared_id=meta.get("lab"),
-               diagnosis=dict(meta.get("diagnosis") or {}))
+               diagnosis=dict(meta.get("diagnosis") or {}),
+               answers=[i.answer for i in infos if i.answer is not None])
 
 
 LAB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -171,10 +171,38 @@ def _facts(store: Store, sub: Submission) -> list[Inline]:
     return facts
 
 
+def _answer_result(sub: Submission, answer) -> tuple[str, str]:
+    """(points, what the instructor said) of one written answer for one student."""
+    given = sub.answer_points.get(answer.id)
+    if given is not None:
+        return f"{fmt(given['points'])} / {fmt(answer.points)}", given["comment"]
+    text_of = sub.answers.get(answer.id)
+    if answer.id not in sub.answers:
+        return f"0 / {fmt(answer.points)}", "no notebook was read"
+    if text_of is None:
+        return f"0 / {fmt(answer.points)}", "answer cell not found (its first line was deleted)"
+    if not text_of:
+        return f"0 / {fmt(answer.points)}", "no answer"
+    return f"- / {fmt(answer.points)}", "not graded yet"
+
+
+def _written_answers(store: Store, sub: Submission) -> list:
+    if not store.answers:
+        return []
+    return [("h2", text("Written answers")),
+            ("p", text("Your instructor grades these by hand.")),
+            ("table", (["answer", "points", "comment"],
+                       [[text(a.id), text(_answer_result(sub, a)[0]),
+                         text(_answer_result(sub, a)[1])] for a in store.answers]))]
+
+
 def _score(store: Store, sub: Submission) -> list:
     if not sub.adjustments:
         return []
     lines = [text(f"Tests: {fmt(sub.points)} / {fmt(store.max_points)} points.")]
+    if sub.answer_points:
+        lines.append(text("Written answers: " + fmt(sum(
+            a["points"] for a in sub.answer_points.values())) + " points."))
     lines += [text(final.describe(change)) for change in sub.adjustments]
     lines.append([("text", "Score: "), ("strong", f"{fmt(sub.final_points)}"),
                   ("text", f" / {fmt(store.max_points)} points.")])
@@ -219,6 +247,7 @@ def document(store: Store, sub: Submission) -> list:
                           [[text(t.test), text("hidden" if t.hidden else "visible"),
                             text(_points(t, corrected)), text(_result(t))]
                            for t in sub.tests]))]
+    blocks += _written_answers(store, sub)
     failures = _failures(sub)
     if failures:
         blocks += [("h2", text("What went wrong")), *failures]

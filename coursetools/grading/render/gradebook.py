@@ -1,7 +1,8 @@
 """Output: ``grades.csv``, one row per student, rendered from the results store.
 
 Columns: ``student, name, lab, points, max_points, status, run, late, late_days, penalty,
-overridden`` and then one column per graded test (its points). ``points`` is what counts: the
+overridden`` and then one column per graded test (its points), and one per written answer (the
+instructor's points from ``manual.csv``; empty until given). ``points`` is what counts: the
 tests' points after the instructor's overrides, less the late penalty (``final``); a test's
 column shows its points after an override of that test. ``status`` is ``ok`` or short reasons
 joined by ``; `` (``timeout``, ``missing function backward``, ``not attempted``, ``missing``,
@@ -23,10 +24,11 @@ from coursetools.grading.results.store import Store
 
 def render_csv(store: Store) -> str:
     ids = [t.test for t in store.tests]
+    answers = [a.id for a in store.answers]
     handle = io.StringIO()
     writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(["student", "name", "lab", "points", "max_points", "status", "run", "late",
-                     "late_days", "penalty", "overridden", *ids])
+                     "late_days", "penalty", "overridden", *ids, *answers])
     for sub in store.sorted_students():
         earned = {t.test: t.earned for t in sub.tests}
         earned.update({c["target"]: c["after"] for c in sub.adjustments if c["what"] == "test"})
@@ -37,5 +39,7 @@ def render_csv(store: Store) -> str:
                          store.runs.get(sub.student, ""), "yes" if sub.late_days > 0 else "",
                          fmt(sub.late_days) if sub.late_days > 0 else "",
                          fmt(sub.penalty) if sub.penalty else "", safe_cell("; ".join(overridden)),
-                         *(fmt(earned.get(t, 0)) for t in ids)])
+                         *(fmt(earned.get(t, 0)) for t in ids),
+                         *(fmt(sub.answer_points[a]["points"]) if a in sub.answer_points else ""
+                           for a in answers)])
     return handle.getvalue()

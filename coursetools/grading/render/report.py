@@ -173,6 +173,7 @@ def render(store: Store, warning: str = "") -> str:
                         [[status, who(str(len(rows)), rows)] for status, rows in
                          sorted(statuses.items(), key=lambda i: (-len(i[1]), i[0]))]))
     parts += _mistake_tables(store, executed)
+    parts += _answer_table(store, subs)
     parts += _lms_tables(store, subs)
     parts.append(_table("Submissions (✎: corrected by an override)",
                         ["student", "name", "points", "late", "✎", "status"],
@@ -187,6 +188,24 @@ def render(store: Store, warning: str = "") -> str:
 def _not_counted(sub) -> list[Status]:
     """The statuses that leave a row out of the mean, median and histogram: nothing to grade."""
     return [n.status for n in sub.statuses if n.status in NOT_COUNTED]
+
+
+def _answer_table(store: Store, subs) -> list[str]:
+    """Per written answer: its page, the answers graded and still to grade, the mean points."""
+    if not store.answers:
+        return []
+    rows = []
+    for answer in store.answers:
+        graded = [s for s in subs if answer.id in s.answer_points]
+        todo = [s for s in subs if s.answers.get(answer.id) and answer.id not in s.answer_points]
+        mean = statistics.mean(s.answer_points[answer.id]["points"] for s in graded) \
+            if graded else None
+        link = Raw(f"<a href='answers/{html.escape(answer.id)}.html'>"
+                   f"{html.escape(answer.id)}</a>")
+        rows.append([link, fmt(answer.points), len(graded), who(str(len(todo)), todo) if todo
+                     else 0, f"{mean:.2f}" if mean is not None else ""])
+    return [_table("Written answers, graded by hand (manual.csv)",
+                   ["answer", "points", "graded", "to grade", "mean points"], rows)]
 
 
 def _overridden(sub) -> bool:

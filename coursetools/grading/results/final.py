@@ -2,7 +2,9 @@
 
 For every row of the results, in this order:
 
-1. each test earns what it earned, or what an override of that test says;
+1. each test earns what it earned, or what an override of that test says; each written answer
+   earns the instructor's points from ``manual.csv`` (``manual``), 0 until then: a row with an
+   answer that has text and no points yet gets the status ``answers to grade``;
 2. a late row loses the penalty of the class's rule (``late``) on the sum, or what a
    ``penalty`` override says (0 waives it); a ``missing`` row has nothing to lose;
 3. a ``total`` override replaces the result.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from coursetools.grading.results import late
 from coursetools.grading.records import fmt
+from coursetools.grading.results.manual import Mark
 from coursetools.grading.results.overrides import PENALTY, TOTAL, Override
 from coursetools.grading.records import Status, Submission
 from coursetools.grading.results.store import Store
@@ -31,7 +34,19 @@ def _late_reason(days: int | None, rule: late.Rule, max_points: float) -> str:
     return f"{when}; rule: {rule.describe(max_points)}"
 
 
-def _one(store: Store, sub: Submission, mine: dict[str, Override], rule, deadline) -> None:
+def _answers(store: Store, sub: Submission, marks: dict[str, Mark]) -> float:
+    """Set the row's answer points and its ``answers to grade`` status; the points."""
+    sub.answer_points = {m.answer: {"points": m.points, "comment": m.comment}
+                         for m in marks.values()}
+    sub.statuses = [s for s in sub.statuses if s.status is not Status.ANSWERS_TO_GRADE]
+    waiting = [a.id for a in store.answers if sub.answers.get(a.id) and a.id not in marks]
+    if waiting:
+        sub.flag(Status.ANSWERS_TO_GRADE)
+    return sum(m.points for m in marks.values())
+
+
+def _one(store: Store, sub: Submission, mine: dict[str, Override], rule, deadline,
+         marks: dict[str, Mark]) -> None:
     changes = []
     points = {t.test: t.earned for t in sub.tests}
     for test in store.tests:
@@ -40,7 +55,7 @@ def _one(store: Store, sub: Submission, mine: dict[str, Override], rule, deadlin
             changes.append({"what": "test", "target": test.test, "before": points.get(test.test, 0),
                             "after": change.points, "reason": change.reason})
             points[test.test] = change.points
-    total = sum(points.values())
+    total = sum(points.values()) + _answers(store, sub, marks)
     days = late.days_late(sub.submitted, deadline)
     sub.late_days = float(max(days or 0, 1 if sub.late else 0))
     missing = any(s.status is Status.MISSING for s in sub.statuses)
@@ -64,15 +79,20 @@ def _one(store: Store, sub: Submission, mine: dict[str, Override], rule, deadlin
     sub.penalty, sub.final, sub.adjustments = round(penalty, 6), round(final, 6), changes
 
 
-def apply(store: Store, overrides: list[Override]) -> None:
-    """Set ``final``, ``penalty``, ``late_days`` and ``adjustments`` of every row of ``store``."""
+def apply(store: Store, overrides: list[Override], marks: list[Mark] = ()) -> None:
+    """Set ``final``, ``penalty``, ``late_days``, ``adjustments`` and ``answer_points`` of every
+    row of ``store`` (``marks``: the written answers' points, ``manual.load``)."""
     rule = late.parse_rule(store.late_penalty)
     deadline = late.parse_deadline(store.deadline)
     by_student: dict[str, dict[str, Override]] = {}
     for override in overrides:
         by_student.setdefault(override.student, {})[override.target] = override
+    marked: dict[str, dict[str, Mark]] = {}
+    for mark in marks:
+        marked.setdefault(mark.student, {})[mark.answer] = mark
     for sub in store.students.values():
-        _one(store, sub, by_student.get(sub.student, {}), rule, deadline)
+        _one(store, sub, by_student.get(sub.student, {}), rule, deadline,
+             marked.get(sub.student, {}))
 
 
 def describe(change: dict) -> str:

@@ -100,7 +100,7 @@ def merge(folders: list[Folder], prefer_newer: bool = False) -> tuple[storemod.S
         raise MergeError(f"{len(twice)} student(s) are in more than one folder: "
                          f"{'; '.join(shown[:10])}{more}. One of the rows is stale: remove the "
                          "old folder, or pass --prefer-newer to keep the row of the newer run")
-    merged = storemod.Store(lab=first.lab, tests=first.tests)
+    merged = storemod.Store(lab=first.lab, tests=first.tests, answers=first.answers)
     for folder in folders:
         for name in storemod.Store.LMS_SETTINGS + storemod.Store.OTHER_SETTINGS:
             value = getattr(folder.store, name)

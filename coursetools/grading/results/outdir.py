@@ -5,7 +5,8 @@ anywhere, or an entry the grader does not write (a folder named ``grades.csv``, 
 ``feedback/``), stops the run with a message that names it; nothing is followed or overwritten.
 Each file is written to a temporary name in the same folder and renamed into place, so a crash
 never leaves half a gradebook. The one file the grader reads but never writes is
-``overrides.csv`` (the instructor's corrections).
+``overrides.csv`` (the instructor's corrections), and so is ``manual.csv`` (the instructor's
+points for the written answers).
 """
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from coursetools.grading.lms import registry
 # those of the platforms of ``lms.registry``, so a new platform's files are known here too.
 LMS_FILES = registry.export_files()
 FILES = {"grades.csv", "results.json", "runs.jsonl", "report.html", "similarity.html",
-         "overrides.csv", *LMS_FILES}
-FOLDERS = {"feedback": {".md", ".html"}}
+         "overrides.csv", "manual.csv", *LMS_FILES}
+FOLDERS = {"feedback": {".md", ".html"}, "answers": {".html", ".csv"}}
 KEEP = {"work"}   # --keep-work leaves the grading notebooks here
 
 

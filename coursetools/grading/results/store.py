@@ -55,6 +55,16 @@ class Attempt:
 
 
 @dataclasses.dataclass
+class AnswerInfo:
+    """A written answer of the lab, as the question pages and the gradebook need it."""
+    id: str
+    points: float
+    question: str = ""
+    model: str = ""
+    rubric: list = dataclasses.field(default_factory=list)   # [points, criterion] pairs
+
+
+@dataclasses.dataclass
 class Store:
     lab: str
     tests: list[TestInfo]
@@ -73,13 +83,14 @@ class Store:
     given_code: list[str] = dataclasses.field(default_factory=list)     # the student lab's
     solution_code: list[str] = dataclasses.field(default_factory=list)  # the instructor's
     similarity_threshold: float | None = None      # None: score.similarity's default
+    answers: list[AnswerInfo] = dataclasses.field(default_factory=list)   # graded by hand
 
     LMS_SETTINGS = ("roster", "deadline", "late_penalty", "assignment", "points_possible")
     OTHER_SETTINGS = ("policy", "given_code", "solution_code", "similarity_threshold")
 
     @property
     def max_points(self) -> float:
-        return sum(t.points for t in self.tests)
+        return sum(t.points for t in self.tests) + sum(a.points for a in self.answers)
 
     def update(self, submissions: list[Submission], run: int,
                counted=lambda sub: sub.points) -> None:
@@ -148,6 +159,7 @@ def to_json(store: Store) -> str:
     return json.dumps({"format": FORMAT, "lab": store.lab,
                        **{name: getattr(store, name) for name in settings},
                        "tests": [dataclasses.asdict(t) for t in store.tests],
+                       "answers": [dataclasses.asdict(a) for a in store.answers],
                        "students": [dict(_sub_to_dict(s), run=store.runs.get(s.student),
                                          history=[dataclasses.asdict(a)
                                                   for a in store.attempts(s.student)])
@@ -162,6 +174,7 @@ def from_json(text: str) -> Store:
                          f"{', '.join(map(str, READABLE))}")
     settings = Store.LMS_SETTINGS + Store.OTHER_SETTINGS
     store = Store(lab=data["lab"], tests=[TestInfo(**t) for t in data["tests"]],
+                  answers=[AnswerInfo(**a) for a in data.get("answers", [])],
                   **{name: data[name] for name in settings if name in data})
     for row in data["students"]:
         run = row.pop("run", None)
@@ -179,18 +192,23 @@ def from_json(text: str) -> Store:
     return store
 
 
-def load(out: Path, lab: str, tests: list[TestInfo]) -> Store:
+def load(out: Path, lab: str, tests: list[TestInfo],
+         answers: list[AnswerInfo] | None = None) -> Store:
     """The results already in OUT for this lab (a fresh store if none)."""
     path = Path(out) / "results.json"
+    answers = list(answers or [])
     if not path.is_file():
-        return Store(lab=lab, tests=tests)
+        return Store(lab=lab, tests=tests, answers=answers)
     store = from_json(path.read_text(encoding="utf-8"))
     if store.lab != lab:
         raise ValueError(f"{out} holds results of {store.lab}, not {lab}: use another folder")
     if [t.test for t in store.tests] != [t.test for t in tests]:
         raise ValueError(f"{out} holds results for other tests of {lab} (the instructor notebook "
                          "changed): grade into a new folder, or pass --fresh to start over")
-    store.tests = tests
+    if [a.id for a in store.answers] != [a.id for a in answers]:
+        raise ValueError(f"{out} holds results for other written answers of {lab} (the "
+                         "instructor notebook changed): grade into a new folder, or pass --fresh")
+    store.tests, store.answers = tests, answers
     return store
 
 
