@@ -1,4 +1,4 @@
-# caught by: avg_pool_backward mean_not_sum
+# caught by: avg_pool_backward values
 import numpy as np
 
 

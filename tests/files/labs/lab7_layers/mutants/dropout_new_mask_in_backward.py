@@ -1,4 +1,4 @@
-# caught by: dropout relu_mask_missing
+# caught by: dropout nonzero_where_zero
 import numpy as np
 
 

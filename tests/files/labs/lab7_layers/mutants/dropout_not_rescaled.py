@@ -1,4 +1,4 @@
-# caught by: dropout values
+# caught by: dropout nonzero_where_zero
 import numpy as np
 
 

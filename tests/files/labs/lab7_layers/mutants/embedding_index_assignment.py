@@ -1,4 +1,4 @@
-# caught by: embedding_backward relu_mask_wrong
+# caught by: embedding_backward zero_where_nonzero
 import numpy as np
 
 

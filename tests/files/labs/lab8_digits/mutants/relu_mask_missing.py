@@ -1,4 +1,4 @@
-# caught by: backward_two_layers relu_mask_missing
+# caught by: backward_two_layers nonzero_where_zero
 import numpy as np
 
 
