@@ -33,7 +33,6 @@ import csv
 import dataclasses
 import io
 import unicodedata
-from pathlib import Path
 
 from coursetools.grading.lms.platform import Claim
 from coursetools.grading.records import Status, Submission

@@ -200,8 +200,8 @@ def _answer_table(store: Store, subs) -> list[str]:
         todo = [s for s in subs if s.answers.get(answer.id) and answer.id not in s.answer_points]
         mean = statistics.mean(s.answer_points[answer.id]["points"] for s in graded) \
             if graded else None
-        link = Raw(f"<a href='answers/{html.escape(answer.id)}.html'>"
-                   f"{html.escape(answer.id)}</a>")
+        link = Raw(f"<a href='answers/{html_text(answer.id)}.html'>"
+                   f"{html_text(answer.id)}</a>")
         rows.append([link, fmt(answer.points), len(graded), who(str(len(todo)), todo) if todo
                      else 0, f"{mean:.2f}" if mean is not None else ""])
     return [_table("Written answers, graded by hand (manual.csv)",
