@@ -243,6 +243,21 @@ def test_metadata_names_exactly_what_the_student_writes(lab):
 
 
 @pytest.mark.parametrize("lab", LABS)
+def test_every_lab_words_its_mistakes(lab):
+    """Each lab has a diagnosis vocabulary whose names its tests use: without ``batch`` a missing
+    1/N is only "wrong values"; a name no check uses words nothing (``batch``: a visible test's)."""
+    nb = solution(lab)
+    vocabulary = nb.metadata["coursetools"].get("diagnosis")
+    assert vocabulary and vocabulary.get("batch"), f"{lab}: no diagnosis vocabulary with batch arguments"
+    visible = "\n".join(c.source for c, info in zip(nb.cells, infos(nb)) if info.kind == "test")
+    for name in vocabulary["batch"]:
+        assert re.search(rf"\b{re.escape(name)}\s*=", visible), f"{lab}: no visible test passes {name}="
+    tests = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and not cells.is_helper_cell(c.source))
+    for name in [*vocabulary.get("output_layer", []), *vocabulary.get("relu", [])]:
+        assert name.rstrip(".") in tests, f"{lab}: {name} names no output or function of a check"
+
+
+@pytest.mark.parametrize("lab", LABS)
 def test_the_definitions_the_grader_keeps_run_on_their_own(lab):
     """E.g. `best = network` after a loop would be kept without the loop and fail."""
     namespace = {"__name__": "__main__"}

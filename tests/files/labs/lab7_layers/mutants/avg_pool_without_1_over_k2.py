@@ -1,4 +1,4 @@
-# caught by: avg_pool_backward values
+# caught by: avg_pool_backward mean_not_sum
 import numpy as np
 
 

@@ -1,4 +1,4 @@
-# caught by: softmax_cross_entropy_values values
+# caught by: softmax_cross_entropy_values mean_not_sum
 import numpy as np
 
 

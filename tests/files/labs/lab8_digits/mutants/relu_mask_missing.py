@@ -1,4 +1,4 @@
-# caught by: backward_two_layers nonzero_where_zero
+# caught by: backward_two_layers relu_mask_missing
 import numpy as np
 
 
