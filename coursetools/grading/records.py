@@ -67,6 +67,10 @@ STATUS_OF_FAILURE = {Failure.TIMEOUT: Status.TIMEOUT, Failure.NOTEBOOK_TIME: Sta
                      Failure.KERNEL_DIED: Status.KERNEL_DIED}
 
 
+# The fixed columns of grades.csv (``render.gradebook``), before one column per test and per
+# written answer: a test or answer id equal to one of them would make two columns of one name.
+GRADEBOOK_COLUMNS = ("student", "name", "lab", "points", "max_points", "status", "run", "late",
+                     "late_days", "penalty", "overridden")
 CELL_META = "coursetools"   # the key of a grading notebook cell's metadata: its role, its tests
 
 

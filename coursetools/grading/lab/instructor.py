@@ -32,6 +32,7 @@ import nbformat
 
 from coursetools import cells as cellmod, markers
 from coursetools.grading.lab import extract
+from coursetools.grading.records import GRADEBOOK_COLUMNS
 from coursetools.kernel import checks
 
 
@@ -398,6 +399,11 @@ def load(path: Path, lab_id: str) -> Lab:
     definitions = [extract.extract_cell(extract.cell_text(nb.cells[i.index]), i.index, reserved, known)
                    for i in infos if i.kind in ("solution", "code")]
     _check_dependency_order(definitions, contract)
+    ids = {t for i in infos for t in i.tests} | {i.answer.id for i in infos if i.answer}
+    columns = sorted(ids & set(GRADEBOOK_COLUMNS))
+    if columns:
+        raise LabError(f"{path}: {', '.join(columns)}: a test or answer id that is also a fixed "
+                       f"column of grades.csv ({', '.join(GRADEBOOK_COLUMNS)}); rename it")
     own = frozenset(normalise(extract.cell_text(nb.cells[i.index])) for i in infos
                     if i.kind in ("code", "test") and extract.cell_text(nb.cells[i.index]).strip())
     return Lab(lab_id=lab_id, path=path, digest=digest, seed=meta.get("seed"), title=title(nb),

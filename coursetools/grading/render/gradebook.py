@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 
-from coursetools.grading.records import fmt
+from coursetools.grading.records import GRADEBOOK_COLUMNS, fmt
 from coursetools.grading.render.escape import safe_cell
 from coursetools.grading.results.store import Store
 
@@ -27,8 +27,7 @@ def render_csv(store: Store) -> str:
     answers = [a.id for a in store.answers]
     handle = io.StringIO()
     writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(["student", "name", "lab", "points", "max_points", "status", "run", "late",
-                     "late_days", "penalty", "overridden", *ids, *answers])
+    writer.writerow([*GRADEBOOK_COLUMNS, *ids, *answers])
     for sub in store.sorted_students():
         earned = {t.test: t.earned for t in sub.tests}
         earned.update({c["target"]: c["after"] for c in sub.adjustments if c["what"] == "test"})

@@ -212,3 +212,20 @@ def test_a_variant_source_never_holds_the_methods_it_grades():
     namespace = {}
     exec(compile(source, "<variant>", "exec"), namespace)   # it runs as it is
     assert not hasattr(namespace["Value"], "__mul__")
+
+
+@pytest.mark.parametrize("column", ["points", "status", "late"])
+def test_an_id_equal_to_a_fixed_gradebook_column_is_refused(tmp_path, column):
+    """A written answer (or test) named like a fixed column of grades.csv would make two
+    columns of one name: the instructor notebook is refused, with the name and the fix."""
+    nb = nbformat.read(ROOT / "solutions" / "lab1_scalar.ipynb", as_version=4)
+    nb.cells += [nbformat.v4.new_markdown_cell("Why start from random weights?"),
+                 nbformat.v4.new_markdown_cell(f"<!-- answer: {column} points=2 -->\nSymmetry.")]
+    path = tmp_path / "lab1_scalar.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(labmod.LabError, match=rf"{column}: a test or answer id that is also a "
+                                              "fixed column of grades.csv"):
+        labmod.load(path, "lab1_scalar")
+    nb.cells[-1].source = "<!-- answer: why_random points=2 -->\nSymmetry."
+    nbformat.write(nb, path)
+    assert [a.id for a in labmod.load(path, "lab1_scalar").answers] == ["why_random"]
