@@ -8,7 +8,8 @@ gradebook import and its feedback upload.
 - Roster: *Participants -> Download table data* or a gradebook export (``First name, Last name,
   ID number, Email address``; a gradebook export's grade items are ``Assignment: Name (Real)``),
   or the assignment's grading worksheet (``Identifier, Full name, ...``), whose
-  "Last modified (submission)" (English dates) is the hand-in time of its rows.
+  "Last modified (submission)" (English dates) is the hand-in time of its rows and whose
+  "Maximum grade" is the assignment's points (the grades in ``moodle.csv`` are scaled to it).
 - ``moodle.csv`` (*Grades -> Import -> CSV file*): ``First name, Last name, ID number, Email
   address`` and the lab's column (the gradebook export's own grade item when the roster has
   one); map ``Email address`` (or ``ID number``) to the user and the column to the grade item.
@@ -36,6 +37,15 @@ def _time(text: str) -> str:
         return datetime.datetime.strptime(text.strip(), "%A, %d %B %Y, %I:%M %p").isoformat()
     except ValueError:
         return ""
+
+
+def _number(text: str) -> float | None:
+    """A worksheet's "20.00" (or "20,00" in locales with a decimal comma) as a number."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if value > 0 else None
 
 
 def _split(full: str) -> tuple[str, str]:
@@ -92,19 +102,25 @@ class Moodle(Platform):
         ident, full, email = (rostermod.column(header, n)
                               for n in ("Identifier", "Full name", "Email address"))
         modified = rostermod.column(header, "Last modified (submission)")
-        students = []
+        maximum = rostermod.column(header, "Maximum grade")
+        students, maxima = [], set()
         for row in rows:
             get = rostermod.reader(row)
             number = re.sub(r"\D", "", get(ident))
             if not number:
                 continue
+            if maximum is not None and _number(get(maximum)) is not None:
+                maxima.add(_number(get(maximum)))
             keys = [rostermod.normal_id(number)] + (
                 [rostermod.normal_id(get(email))] if get(email) else [])
             students.append(rostermod.Student(
                 get(email) or number, get(full), keys, rostermod.name_forms("", "", get(full)),
                 {"Identifier": get(ident), "Full name": get(full), "Email address": get(email)},
                 _time(get(modified))))
-        return rostermod.Roster("moodle-worksheet", students)
+        notes = [f"the worksheet's rows disagree on the maximum grade ({', '.join(map(str, sorted(maxima)))}): "
+                 "grades are not scaled; pass --points-possible"] if len(maxima) > 1 else []
+        return rostermod.Roster("moodle-worksheet", students, notes=notes,
+                                assignment_points=maxima.pop() if len(maxima) == 1 else None)
 
     def column_title(self, column):
         match = GRADE_ITEM.match(column.strip())

@@ -143,7 +143,7 @@ def assignment_column(roster: rostermod.Roster | None, lab: str, platform_name: 
                    f", e.g. '{example}'")
                 + " (coursetools render --out OUT --assignment ... writes the files again).")
     if points_possible is None and own is not None:
-        points_possible = own.points.get(name)
+        points_possible = own.points.get(name, own.assignment_points)
     return Column(name, points_possible)
 
 

@@ -59,6 +59,9 @@ class Roster:
     assignments: list[str] = dataclasses.field(default_factory=list)   # gradebook columns
     notes: list[str] = dataclasses.field(default_factory=list)
     points: dict[str, float] = dataclasses.field(default_factory=dict)  # column -> possible
+    # An export of one assignment (Moodle's grading worksheet) has no column names: its points
+    # possible are those of whichever column the lab is graded into
+    assignment_points: float | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -186,3 +186,19 @@ def test_a_brightspace_class_without_its_roster_gets_no_import_and_a_warning():
     outputs, warnings = exports.render(results, {"Ann Ng": "<p>page</p>"})
     assert outputs == {} and warnings == ["no brightspace.csv: Brightspace's import needs the ids "
                                           "of its own roster export (grade with --roster)"]
+
+
+def test_moodle_grades_are_scaled_to_the_worksheets_maximum_grade():
+    """Moodle's grading worksheet says the assignment's maximum grade (20.00 in the file): a lab
+    of 40 raw points is imported on that scale; rows that disagree scale nothing, and say so."""
+    results = roster_class("moodle_worksheet.csv")
+    results.tests = [storemod.TestInfo("t", 40, False)]
+    for points, sub in zip((40, 10), results.students.values()):
+        sub.final = points
+    grades = lambda: {row[3]: row[-1] for row in table(exports.export(results, "moodle")[0])[1:]}  # noqa: E731
+    assert grades() == {"eve.mueller@example.edu": "20", "bob.smith@example.edu": "5"}
+    text = (FILES / "moodle_worksheet.csv").read_text(encoding="utf-8").replace(",20.00,", ",10,", 1)
+    disagreeing = registry.parse_roster(text)
+    assert disagreeing.assignment_points is None and "disagree on the maximum grade" in disagreeing.notes[0]
+    results.roster = disagreeing.to_dict()
+    assert grades() == {"eve.mueller@example.edu": "40", "bob.smith@example.edu": "10"}
