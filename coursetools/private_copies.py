@@ -6,14 +6,18 @@ When the course changes, that copy drifts. ``sync`` compares each private copy w
 instructor notebook of the same lab and says, part by part, what differs and what it does:
 
 - **updated** (safe: the course owns them, nothing private is in them): the test-helper cell
-  (rebuilt for the lab's contract), the contract and methods in the metadata, and every
-  *visible* test cell, matched by its test ids; a visible test cell that only the course has is
-  added after the cell that precedes it in the course;
+  (rebuilt for the lab's contract and diagnosis vocabulary), the contract, methods and diagnosis
+  vocabulary in the metadata, and every *visible* test cell, matched by its test ids; a visible
+  test cell that only the course has is added after the cell that precedes it in the course;
+  so is a written answer (with its question) that only the course has;
 - **review** (never changed without being asked): a solution cell that differs from the course's
   (``--take-solutions`` takes the course's: a fixed reference must reach the private copy), a
   visible test cell that only the private copy has, a seed that is missing or the course's own
-  (the private copy's inputs would be the public ones: ``--new-seed`` draws one);
-- **kept**: the private hidden-test cells, the seed, Markdown and the other code cells.
+  (the private copy's inputs would be the public ones: ``--new-seed`` draws one), a written
+  answer whose marker, model answer or rubric differs from the course's (the points and what
+  earns them are the instructor's to decide);
+- **kept**: the private hidden-test cells, the seed, the written answers only the private copy
+  has, Markdown and the other code cells.
 
 Nothing is written without ``--write``; a written copy is re-read as the grader reads it.
 """
@@ -66,6 +70,8 @@ def _key(info: markers.CellInfo, cell) -> tuple:
     """What identifies a cell across the two notebooks: its tests, or the names it defines."""
     if info.kind in ("test", "hidden"):
         return (info.kind, tuple(info.tests))
+    if info.kind == "answer":
+        return ("answer", (info.answer.id,))
     if info.kind == "solution":
         lines = cell.source.split("\n")
         defined = sorted({r.qualname or r.function or "" for r in info.regions})
@@ -98,7 +104,7 @@ def compare(course, private, *, take_solutions: bool = False, new_seed: bool = F
         raise SyncError(str(error)) from None
     changes: list[Change] = []
 
-    for name in ("contract", "methods"):
+    for name in ("contract", "methods", "diagnosis"):
         if meta.get(name) != course_meta.get(name):
             changes.append(Change(name, "updated", f"{meta.get(name)} -> {course_meta.get(name)}"))
             meta[name] = copy.deepcopy(course_meta.get(name))
@@ -117,7 +123,8 @@ def compare(course, private, *, take_solutions: bool = False, new_seed: bool = F
         changes.append(Change("seed", "kept"))
 
     helper = next(private.cells[i.index] for i in private_infos if i.kind == "helpers")
-    current = cells.helper_source(lab, meta.get("contract", []), meta.get("methods"), strict=True)
+    current = cells.helper_source(lab, meta.get("contract", []), meta.get("methods"), strict=True,
+                                  diagnosis=meta.get("diagnosis"))
     if helper.source != current:
         found = cells.helper_version(helper.source)
         helper.source = current
@@ -127,7 +134,7 @@ def compare(course, private, *, take_solutions: bool = False, new_seed: bool = F
 
     course_cells = _labelled(course_infos, course)
     private_keys = {key: info for key, info in _labelled(private_infos, private)
-                    if key[0] in ("test", "solution")}
+                    if key[0] in ("test", "solution", "answer")}
     course_keys = {key for key, _ in course_cells}
     insert_after: list[tuple[int, nbformat.NotebookNode, str]] = []
     previous = None          # the private index of the last course cell found in the copy
@@ -136,7 +143,8 @@ def compare(course, private, *, take_solutions: bool = False, new_seed: bool = F
         mine = private_keys.get(key)
         if key[0] == "test":
             if mine is None:
-                insert_after.append((previous, copy.deepcopy(source_cell), _test_name(key)))
+                insert_after.append((previous, [copy.deepcopy(source_cell)],
+                                     f"visible test {_test_name(key)}"))
                 continue
             target = private.cells[mine.index]
             if target.source != source_cell.source:
@@ -155,18 +163,30 @@ def compare(course, private, *, take_solutions: bool = False, new_seed: bool = F
         elif key[0] == "solution":
             changes.append(Change(f"solution {_test_name(key)}", "review",
                                   "only the course has it: copy it into the private notebook"))
+        elif key[0] == "answer" and mine is None:      # with its question, the cell before it
+            insert_after.append((previous, [copy.deepcopy(course.cells[info.index - 1]),
+                                            copy.deepcopy(source_cell)],
+                                 f"written answer {_test_name(key)}"))
+            continue
+        elif key[0] == "answer" and private.cells[mine.index].source != source_cell.source:
+            changes.append(Change(f"written answer {_test_name(key)}", "review",
+                                  "its points, model answer or rubric differ from the course's"))
         if mine is not None:
             previous = mine.index
     for key, info in private_keys.items():
         if key[0] == "test" and key not in course_keys:
             changes.append(Change(f"visible test {_test_name(key)}", "review",
                                   "only the private copy has it"))
+        elif key[0] == "answer" and key not in course_keys:
+            changes.append(Change(f"written answer {_test_name(key)}", "kept",
+                                  "only the private copy has it"))
     # From the end, and the later of two cells bound for one place first, so indices hold.
-    for order, (after, cell, name) in sorted(
+    for order, (after, new_cells, part) in sorted(
             enumerate(insert_after), key=lambda t: (-1 if t[1][0] is None else t[1][0], t[0]),
             reverse=True):
-        private.cells.insert(0 if after is None else after + 1, cell)
-        changes.append(Change(f"visible test {name}", "added"))
+        at = 0 if after is None else after + 1
+        private.cells[at:at] = new_cells
+        changes.append(Change(part, "added"))
     hidden = sum(1 for i in private_infos if i.kind == "hidden")
     changes.append(Change("hidden tests", "kept", f"{hidden} private cell(s)"))
     return Report(path=path or Path("?"), lab=lab, changes=changes, notebook=private)

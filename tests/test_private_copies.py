@@ -107,3 +107,47 @@ def test_a_copy_of_another_lab_or_a_non_notebook_is_refused(tmp_path, capsys):
     broken.write_text("{not json")
     assert main(["sync", str(broken), "--root", str(ROOT)]) == 2
     assert "not a readable notebook" in capsys.readouterr().err
+
+
+def test_written_answers_and_the_diagnosis_vocabulary_reach_the_copy(tmp_path):
+    """Lab 4's written answer: a copy made before it existed gets it with its question; a copy
+    whose answer has other points or rubric is flagged, never overwritten; an answer only the copy
+    has is kept. A copy without the lab's mistake vocabulary gets it, in its metadata and in its
+    helper cell (the one the instructor runs), so its hints say what the course's say."""
+    xor = nbformat.read(ROOT / "solutions" / "lab4_xor.ipynb", as_version=4)
+    answer = next(i for i in markers.parse_notebook(xor) if i.kind == "answer")
+    question = xor.cells[answer.index - 1].source
+    old = copy.deepcopy(xor)
+    del old.cells[answer.index - 1:answer.index + 1]
+    del old.metadata[markers.METADATA]["diagnosis"]
+    meta = old.metadata[markers.METADATA]
+    helper_cell = next(c for c in old.cells if cells.is_helper_cell(c.source))
+    helper_cell.source = cells.helper_source("lab4_xor", meta["contract"], meta["methods"], strict=True)
+    old.metadata[markers.METADATA]["seed"] = "private-seed-4"
+    report = private_copies.compare(xor, old)
+    actions = {c.part: c.action for c in report.changes}
+    assert actions[f"written answer {answer.answer.id}"] == "added"
+    assert actions["diagnosis"] == "updated" and actions["helper cell"] == "updated"
+    sources = [c.source for c in report.notebook.cells]
+    at = sources.index(xor.cells[answer.index].source)
+    assert sources[at - 1] == question, "the question comes with its answer"
+    path = tmp_path / "private_lab4.ipynb"
+    report.path = path
+    private_copies.write(report)
+    lab = instructor.load(path, "lab4_xor")
+    assert [a.id for a in lab.answers] == [answer.answer.id] and lab.diagnosis
+    helper = next(c.source for c in report.notebook.cells if cells.is_helper_cell(c.source))
+    assert helper == next(c.source for c in xor.cells if cells.is_helper_cell(c.source))
+    assert not private_copies.sync(ROOT, path).pending, "a second sync has nothing left"
+
+    mine = copy.deepcopy(xor)
+    marker = xor.cells[answer.index].source.split("\n")[0]
+    mine.cells[answer.index].source = mine.cells[answer.index].source.replace(
+        marker, marker.replace(f"points={answer.answer.points:g}", "points=5"), 1)
+    mine.cells += [nbformat.v4.new_markdown_cell("Why ReLU?"),
+                   nbformat.v4.new_markdown_cell("<!-- answer: why_relu points=1 -->\nIt is cheap.")]
+    report = private_copies.compare(xor, mine)
+    actions = {c.part: c.action for c in report.changes}
+    assert actions[f"written answer {answer.answer.id}"] == "review"
+    assert actions["written answer why_relu"] == "kept"
+    assert "points=5" in report.notebook.cells[answer.index].source, "never overwritten"
