@@ -28,7 +28,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --extra book --extra grading --extra t
                --no-emit-find-links -o requirements.txt pyproject.toml
 
 .PHONY: help venv browser sandbox book test test-fast serve labs clean-notebooks clean bench \
-        bench-grading grade lock release sync frameworks-venv test-frameworks \
+        bench-grading bench-tests grade lock release sync frameworks-venv test-frameworks \
         framework-outputs audit
 
 help:
@@ -45,6 +45,7 @@ help:
 	@echo "make release DEST=folder [REPOSITORY=url]  the student-facing repository (no solutions)"
 	@echo "make sync PRIVATE=notebooks [FLAGS=--write]  private instructor notebooks in step with the course"
 	@echo "make bench      measure build, notebook and grading times into benchmarks/"
+	@echo "make bench-tests [TARGETS=fast] [REPEATS=n]  wall clock of the test targets into benchmarks/"
 	@echo "make grade LAB=lab1_scalar SUBMISSIONS=folder-or-zip OUT=folder [ROSTER=csv] ..."
 	@echo "                grade a class (see chapters/instructor_guide.md)"
 
@@ -137,6 +138,13 @@ bench: venv sandbox
 # Only the grading benchmark (make bench runs it too), into benchmarks/results-grading.json
 bench-grading: venv sandbox
 	$(PY) -m benchmarks.grading
+
+# Wall clock of the test targets (make test-fast, and make test's pytest phase) and their
+# slowest tests, into benchmarks/results-tests.json; TARGETS="fast" for test-fast only.
+TARGETS ?= fast full
+bench-tests: venv browser sandbox
+	$(PY) -m benchmarks.tests --targets $(TARGETS) $(if $(REPEATS),--repeats $(REPEATS)) \
+	  $(if $(LABEL),--label $(LABEL))
 
 # Grade a class: SUBMISSIONS is a folder or an LMS zip. Optional: INSTRUCTOR (a private copy of
 # the instructor notebook), ROSTER, DEADLINE, LATE_PENALTY, ASSIGNMENT (the lab's column in the
