@@ -137,9 +137,11 @@ lock: venv
 bench: venv sandbox
 	$(PY) -m benchmarks.run
 
-# Only the grading benchmark (make bench runs it too), into benchmarks/results-grading.json
+# Only the grading benchmark (make bench runs it too), into benchmarks/results-grading.json:
+# labs 1, 2, 4 and 6, 8 submissions each, 3 repeats; LABS=..., COUNT=n, REPEATS=n to change.
 bench-grading: venv sandbox
-	$(PY) -m benchmarks.grading
+	$(PY) -m benchmarks.grading $(if $(LABS),--labs $(LABS)) $(if $(COUNT),--count $(COUNT)) \
+	  $(if $(REPEATS),--repeats $(REPEATS))
 
 # Wall clock of the test targets (make test-fast, and make test's pytest phase) and their
 # slowest tests, into benchmarks/results-tests.json; TARGETS="fast" for test-fast only.

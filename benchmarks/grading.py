@@ -28,7 +28,11 @@ Per lab: runs, medians, the ratios per repeat, seconds per submission, the peak 
 largest process, grader or kernel, in MB) and the load average before each run. The results go
 to ``benchmarks/results-grading.json``: per lab the figures of this run, and under "previous"
 the lab-1 figures of the run before (for before/after). The defaults (4 labs, 8 submissions, 3
-repeats, 2 jobs) take about 10 minutes on 2 cores (the file records how long the run took).
+repeats, 2 jobs) aim at about 10 minutes on a quiet 2-core machine: an estimate, scaled from a
+smaller run (4 submissions, 1 repeat: 696 s at a load average of 9-13 on a shared machine, where
+bare execution ran about 9 times slower than on the quiet machine of issue 17); the file
+records how long each run took ("duration_seconds"). A quick check: ``--labs lab1_scalar
+--count 8 --repeats 1 --output /tmp/check.json`` (the committed file keeps its figures).
 """
 from __future__ import annotations
 
