@@ -9,8 +9,8 @@ before and after each run and the 40 slowest tests of the last run, under ``--la
 ``benchmarks/results-tests.json`` (other labels, such as the figures from before a change,
 are kept). ``make test``'s later phases (the book build, the site checks) are not included.
 
-``--from-log TARGET FILE --wall SECONDS`` records a run made by hand (its pytest output saved
-in FILE) instead of running it.
+``--from-log TARGET FILE --wall SECONDS [--load BEFORE AFTER]`` records a run made by hand
+(its pytest output saved in FILE) instead of running it.
 
 The machines running it are shared (2 cores, other engineers' tests): quote medians, ratios
 and the load averages, never one run.
@@ -103,6 +103,9 @@ def main(argv=None) -> int:
     parser.add_argument("--label", default="latest")
     parser.add_argument("--from-log", nargs=2, metavar=("TARGET", "FILE"))
     parser.add_argument("--wall", type=float, help="with --from-log: the run's wall clock")
+    parser.add_argument("--load", nargs=2, type=float, metavar=("BEFORE", "AFTER"),
+                        help="with --from-log: the load average before and after the run")
+    parser.add_argument("--note", help="with --from-log: what to know about the run")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     if args.from_log:
@@ -112,6 +115,11 @@ def main(argv=None) -> int:
         results = {target: {"make_target": TARGETS[target], "wall_seconds": [wall],
                             "median_wall_seconds": wall, "summary": found["summary"],
                             "slowest_of_the_last_run": found["slowest"]}}
+        if args.load:
+            results[target]["load_before_each_run"] = [args.load[0]]
+            results[target]["load_after_each_run"] = [args.load[1]]
+        if args.note:
+            results[target]["note"] = args.note
     else:
         runs = {t: [] for t in args.targets}
         for repeat in range(args.repeats):
