@@ -32,7 +32,7 @@ repeats, 2 jobs) aim at about 10 minutes on a quiet 2-core machine: an estimate,
 smaller run (4 submissions, 1 repeat: 696 s at a load average of 9-13 on a shared machine, where
 bare execution ran about 9 times slower than on the quiet machine of issue 17); the file
 records how long each run took ("duration_seconds"). A quick check: ``--labs lab1_scalar
---count 8 --repeats 1 --output /tmp/check.json`` (the committed file keeps its figures).
+--count 8 --repeats 1 --output FILE`` with a file of your own (the committed file keeps its figures).
 """
 from __future__ import annotations
 
