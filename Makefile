@@ -28,7 +28,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --extra book --extra grading --extra t
                --no-emit-find-links -o requirements.txt pyproject.toml
 
 .PHONY: help venv browser sandbox book test test-fast serve labs clean-notebooks clean bench \
-        bench-grading grade lock release sync frameworks-venv test-frameworks \
+        bench-grading bench-tests grade lock release sync frameworks-venv test-frameworks \
         framework-outputs audit
 
 help:
@@ -45,6 +45,7 @@ help:
 	@echo "make release DEST=folder [REPOSITORY=url]  the student-facing repository (no solutions)"
 	@echo "make sync PRIVATE=notebooks [FLAGS=--write]  private instructor notebooks in step with the course"
 	@echo "make bench      measure build, notebook and grading times into benchmarks/"
+	@echo "make bench-tests [TARGETS=fast] [REPEATS=n]  wall clock of the test targets into benchmarks/"
 	@echo "make grade LAB=lab1_scalar SUBMISSIONS=folder-or-zip OUT=folder [ROSTER=csv] ..."
 	@echo "                grade a class (see chapters/instructor_guide.md)"
 
@@ -75,11 +76,13 @@ book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The site is in _build/html: open _build/html/index.html (or run 'make serve')."
 
-# Every notebook is executed once: nbval executes the chapters and the instructor labs and
-# hands the executed chapters to the book's execution cache (tests/conftest.py), so the build
-# that follows executes nothing; then the checks of the built site.
+# Every notebook is executed once: nbval executes the chapters and hands them to the book's
+# execution cache (tests/book_cache.py), so the build that follows executes nothing; the
+# instructor labs (solutions/) are executed by tests/test_labs.py (each alone in an empty
+# folder, every cell without an error, full marks, ready to hand in: all nbval would check, and
+# more), so nbval does not run them a second time; then the checks of the built site.
 test: venv browser sandbox
-	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site and not frameworks" --ignore=tests/files
+	$(PY) -m pytest tests chapters $(NBVAL_FLAGS) -m "not site and not frameworks" --ignore=tests/files
 	$(MAKE) book
 	$(PY) -m pytest tests -m site -p no:cacheprovider
 
@@ -134,9 +137,18 @@ lock: venv
 bench: venv sandbox
 	$(PY) -m benchmarks.run
 
-# Only the grading benchmark (make bench runs it too), into benchmarks/results-grading.json
+# Only the grading benchmark (make bench runs it too), into benchmarks/results-grading.json:
+# labs 1, 2, 4 and 6, 8 submissions each, 3 repeats; LABS=..., COUNT=n, REPEATS=n to change.
 bench-grading: venv sandbox
-	$(PY) -m benchmarks.grading
+	$(PY) -m benchmarks.grading $(if $(LABS),--labs $(LABS)) $(if $(COUNT),--count $(COUNT)) \
+	  $(if $(REPEATS),--repeats $(REPEATS))
+
+# Wall clock of the test targets (make test-fast, and make test's pytest phase) and their
+# slowest tests, into benchmarks/results-tests.json; TARGETS="fast" for test-fast only.
+TARGETS ?= fast full
+bench-tests: venv browser sandbox
+	$(PY) -m benchmarks.tests --targets $(TARGETS) $(if $(REPEATS),--repeats $(REPEATS)) \
+	  $(if $(LABEL),--label $(LABEL))
 
 # Grade a class: SUBMISSIONS is a folder or an LMS zip. Optional: INSTRUCTOR (a private copy of
 # the instructor notebook), ROSTER, DEADLINE, LATE_PENALTY, ASSIGNMENT (the lab's column in the

@@ -6,8 +6,12 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from tests.conftest import ROOT
+
+# Each test builds a book whose notebook runs in a kernel: `make test` runs them, not test-fast.
+pytestmark = [pytest.mark.kernel, pytest.mark.slow]
 
 TOC = "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/broken\n"
 

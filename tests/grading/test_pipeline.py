@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -221,17 +222,27 @@ def small_class(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def small_graded(small_class, tmp_path_factory):
+    """The small class graded once (default options); tests that need it graded before they
+    start read it, or work on a copy of it."""
+    out = tmp_path_factory.mktemp("small-graded") / "out"
+    run = grade("--lab", subs.LAB, "--submissions", small_class, "--out", out, "--quiet")
+    assert run.returncode == 0, run.stderr
+    return out
+
+
 def _outputs(out: Path) -> dict[str, bytes]:
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
             if p.is_file() and p.name != "runs.jsonl"}
 
 
-def test_the_same_folder_graded_twice_gives_identical_results(small_class, tmp_path):
+def test_the_same_folder_graded_twice_gives_identical_results(small_class, small_graded,
+                                                              tmp_path):
     """Determinism: the seed belongs to the course (the instructor notebook), not to the run."""
-    first, second = tmp_path / "first", tmp_path / "second"
-    for out in (first, second):
-        run = grade("--lab", subs.LAB, "--submissions", small_class, "--out", out, "--quiet")
-        assert run.returncode == 0, run.stderr
+    first, second = small_graded, tmp_path / "second"
+    run = grade("--lab", subs.LAB, "--submissions", small_class, "--out", second, "--quiet")
+    assert run.returncode == 0, run.stderr
     assert _outputs(first) == _outputs(second)
     import json
     record = json.loads((first / "runs.jsonl").read_text().splitlines()[0])
@@ -240,10 +251,9 @@ def test_the_same_folder_graded_twice_gives_identical_results(small_class, tmp_p
     assert record["students"] == sorted(SMALL)
 
 
-def test_a_regrade_updates_its_students_and_keeps_the_class(small_class, tmp_path):
+def test_a_regrade_updates_its_students_and_keeps_the_class(small_graded, tmp_path):
     out = tmp_path / "out"
-    assert grade("--lab", subs.LAB, "--submissions", small_class, "--out", out,
-                 "--quiet").returncode == 0
+    shutil.copytree(small_graded, out)        # the class as its first run left it
     before = subs.grades_by_student(out)
     one = tmp_path / "resubmission"
     one.mkdir()

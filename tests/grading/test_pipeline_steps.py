@@ -1,5 +1,8 @@
 """coursetools.grading.pipeline, step by step without kernels: prepare, isolation of faults,
 names of feedback files, refusals before anything runs. (The whole run: tests/grading/test_pipeline.py.)"""
+import copy
+import functools
+
 import nbformat
 import pytest
 
@@ -70,7 +73,15 @@ def test_runs_that_cannot_start_say_why(tmp_path):
 
 def _swapped_lab6(tmp_path):
     """Lab 6 with `*`'s two derivatives swapped: its tests of the class fail together, so the
-    grader looks again at each with the official methods (a method variant per test)."""
+    grader looks again at each with the official methods (a method variant per test). Graded
+    in process once per session (lab 6's training is the slow part); each test gets its own
+    copy of the submission and of its prepared code, which ``_method_variants`` may change."""
+    the_lab, sub, prepared, refs = _graded_swapped_lab6()
+    return the_lab, copy.deepcopy(sub), copy.deepcopy(prepared), refs
+
+
+@functools.lru_cache(maxsize=None)
+def _graded_swapped_lab6():
     from tests import grading_inprocess
     lab = "lab6_autograd"
     text = (ROOT / "solutions" / f"{lab}.ipynb").read_text(encoding="utf-8")
