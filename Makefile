@@ -76,13 +76,11 @@ book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The site is in _build/html: open _build/html/index.html (or run 'make serve')."
 
-# Every notebook is executed once: nbval executes the chapters and hands them to the book's
-# execution cache (tests/book_cache.py), so the build that follows executes nothing; the
-# instructor labs (solutions/) are executed by tests/test_labs.py (each alone in an empty
-# folder, every cell without an error, full marks, ready to hand in: all nbval would check, and
-# more), so nbval does not run them a second time; then the checks of the built site.
+# Every notebook is executed once: nbval executes the chapters and the instructor labs and
+# hands the executed chapters to the book's execution cache (tests/conftest.py), so the build
+# that follows executes nothing; then the checks of the built site.
 test: venv browser sandbox
-	$(PY) -m pytest tests chapters $(NBVAL_FLAGS) -m "not site and not frameworks" --ignore=tests/files
+	$(PY) -m pytest tests chapters solutions $(NBVAL_FLAGS) -m "not site and not frameworks" --ignore=tests/files
 	$(MAKE) book
 	$(PY) -m pytest tests -m site -p no:cacheprovider
 
