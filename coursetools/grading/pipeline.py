@@ -42,7 +42,7 @@ from coursetools.grading.results import (class_settings, final, manual, outdir, 
                                          runrecord, store as storemod)
 from coursetools.grading.run import cache, execute, sandbox
 from coursetools.grading.score import judge as score, similarity
-from coursetools.grading.records import Status, Submission, fmt, safe_name
+from coursetools.grading.records import CellResult, Status, Submission, fmt, safe_name
 from coursetools.kernel import checks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -133,7 +133,7 @@ class Run:
     prepared: dict[str, list[extract.CellCode]] = dataclasses.field(default_factory=dict)
     sessions: dict[str, execute.Session] = dataclasses.field(default_factory=dict)
     reference_run: str = "given"        # "executed" or "cached" when the run needs its own
-    results: dict[str, list] = dataclasses.field(default_factory=dict)
+    results: dict[str, list[CellResult]] = dataclasses.field(default_factory=dict)
     spent: dict[str, float] = dataclasses.field(default_factory=dict)
     outcome: Outcome | None = None
 
