@@ -1,5 +1,5 @@
 """Grading without kernels for the tests: ``coursetools.grading.inprocess`` (the grader's own
-steps, cells run in this process) with each lab and reference loaded once per test session."""
+flow with the in-process runner) with each lab and reference loaded once per test session."""
 from __future__ import annotations
 
 from pathlib import Path

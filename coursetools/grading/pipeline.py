@@ -1,28 +1,36 @@
-"""One grading run, as a pipeline of named steps over ``records.Submission``:
+"""One grading run, as a list of steps over one state (``Run``), each ``step(run) -> None``:
 
-    collect -> read -> extract -> build -> execute -> score -> write
+    collect_class -> prepare_all -> build_all -> execute_all -> score_all -> second_round
+                  -> fair_costs -> keep_reference -> share_groups -> write
 
-Each step lives in the subpackage of its role: ``intake`` (``collect`` finds one submission
+Each step asks the subpackage of its role: ``intake`` (``collect`` finds one submission
 per student, ``read`` turns bytes into a notebook or a status), ``lab`` (the instructor
 notebook, ``extract`` keeps the definitions, ``build`` writes the grading notebooks), ``run``
-(``execute`` runs them in sandboxed kernels with nbval), ``score`` (``judge`` compares with the
-reference run), ``results`` (the store, the class's settings: roster, deadline, late rule,
-overrides), ``render`` (gradebook, feedback, report, LMS exports) and ``lms`` (rosters).
-This module is the conductor: it calls them in order and writes OUT (``render``).
+(a ``Runner`` executes them: ``execute.KernelRunner`` in sandboxed kernels with nbval,
+``inprocess.InProcessRunner`` in this process for the audit and the tests), ``score`` (``judge``
+compares with the reference run), ``results`` (the store, the class's settings: roster,
+deadline, late rule, overrides), ``render`` (gradebook, feedback, report, LMS exports) and
+``lms`` (rosters). This module is the conductor: ``start`` unpacks the options once into the
+run's state, ``conduct`` only loops over the steps. The per-student flow (``PER_STUDENT``:
+prepare -> build -> execute -> score -> second round -> fair costs) is the same whichever runner
+executes it; ``CLASS`` wraps it with what a class's run adds (collect, cache, groups, write).
 
-One bad notebook is one bad row: each per-submission step runs isolated (``_isolated``), so
+One bad notebook is one bad row: each per-submission step runs isolated (``isolated``), so
 whatever a file makes it raise becomes that student's ``grader error`` status and a warning
 for the instructor, and the rest of the class is graded.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import math
 import os
 import shutil
 import tempfile
 import traceback
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from coursetools import cells
@@ -34,7 +42,7 @@ from coursetools.grading.results import (class_settings, final, manual, outdir, 
                                          runrecord, store as storemod)
 from coursetools.grading.run import cache, execute, sandbox
 from coursetools.grading.score import judge as score, similarity
-from coursetools.grading.records import Status, Submission, fmt, safe_name
+from coursetools.grading.records import CellResult, Status, Submission, fmt, safe_name
 from coursetools.kernel import checks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +91,57 @@ class Outcome:
     run: int
 
 
-def _isolated(sub: Submission, step: str, warnings: list[str], function, *args):
+@dataclasses.dataclass(frozen=True)
+class ClassRun:
+    """What a class's run (``grade``) has beyond the per-student flow: the options, unpacked
+    once into what ``collect_class`` and ``write`` need."""
+
+    submissions: Path
+    out: Path
+    settings: class_settings.Settings
+    seed_source: str
+    solution: list[str]                 # the solution's code (similarity report)
+    budgets: execute.Budgets
+    sandboxed: bool = True
+    shard: tuple[int, int] | None = None
+    fresh: bool = False
+    policy: str | None = None
+    similarity_threshold: float | None = None
+
+
+@dataclasses.dataclass
+class Run:
+    """The state of one run, which every step reads and fills in (``Step``: ``step(run)``).
+
+    The first fields say what to grade and how; the others are filled by the steps, in their
+    order. With ``refs`` given (the in-process driver grades many variants against one
+    reference), no reference notebook is built or run."""
+
+    lab: instructor.Lab
+    seed: str
+    runner: execute.Runner
+    work: Path                          # the run's folder of notebooks (removed after it)
+    subs: list[Submission] = dataclasses.field(default_factory=list)
+    others: dict = dataclasses.field(default_factory=dict)   # other labs (a wrong lab's file)
+    given: list[str] = dataclasses.field(default_factory=list)  # the lab's given code
+    notebook_seconds: float = math.inf  # a submission's budget (its second round gets the rest)
+    cache: bool = False                 # take the reference run from the cache, and keep it
+    refs: dict | None = None            # the reference per test (given, or ``score_all``'s)
+    whole_class: ClassRun | None = None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    # filled by the steps
+    prepared: dict[str, list[extract.CellCode]] = dataclasses.field(default_factory=dict)
+    sessions: dict[str, execute.Session] = dataclasses.field(default_factory=dict)
+    reference_run: str = "given"        # "executed" or "cached" when the run needs its own
+    results: dict[str, list[CellResult]] = dataclasses.field(default_factory=dict)
+    spent: dict[str, float] = dataclasses.field(default_factory=dict)
+    outcome: Outcome | None = None
+
+
+Step = Callable[[Run], None]
+
+
+def isolated(sub: Submission, step: str, warnings: list[str], function, *args):
     """Run one step for one submission; an exception becomes that student's status only."""
     try:
         return function(*args)
@@ -157,7 +215,295 @@ def prepare(sub: Submission, lab: instructor.Lab, others) -> list[extract.CellCo
     return codes if _contract_status(sub, codes, lab) else None
 
 
-# ------------------------------------------------------------------ the run
+# ------------------------------------------------------------------ the steps (one signature)
+def collect_class(run: Run) -> None:
+    """collect: one submission per student of the class (of its shard), roster rows too."""
+    whole, lab = run.whole_class, run.lab
+    try:
+        collected = collect.collect(whole.submissions, whole.settings.resolve)
+    except (OSError, zipfile.BadZipFile, ValueError) as error:
+        raise GradingError(f"the submissions cannot be read ({whole.submissions}): "
+                           f"{error}") from None
+    try:
+        whole.settings.check_columns(collected.submissions, lab.lab_id)
+    except class_settings.SettingsError as error:
+        raise GradingError(str(error)) from None
+    run.warnings += collected.warnings
+    subs = [s for s in collected.submissions    # a group's members go with its graded file
+            if shards.in_shard(s.group_of or s.student, whole.shard)]
+    run.subs = whole.settings.rows(subs, keep=lambda student: shards.in_shard(student,
+                                                                              whole.shard))
+
+
+def prepare_all(run: Run) -> None:
+    """read + extract: each submission's definitions, keyed by its grading notebook's name
+    (and the reference's, unless ``refs`` are given)."""
+    if run.refs is None:
+        run.prepared[REFERENCE] = run.lab.definitions
+    for number, sub in enumerate(run.subs, start=1):
+        if sub.raw is None:
+            continue
+        sub.sha256 = hashlib.sha256(sub.raw).hexdigest()
+        codes = isolated(sub, "extract", run.warnings, prepare, sub, run.lab, run.others)
+        if codes is not None:
+            sub.key = f"s{number:05d}"
+            run.prepared[sub.key] = codes
+            sub.code = similarity.student_part(similarity.kept(codes), run.given)
+        sub.raw = None
+
+
+def build_all(run: Run) -> None:
+    """build: a grading notebook per prepared key, each its own session (the reference's
+    results come from the cache when it has them)."""
+    lab, seed, work = run.lab, run.seed, run.work
+    prepared = run.prepared
+    cached = (cache.load_reference(cache.reference_key(lab.digest, seed))
+              if run.cache and REFERENCE in prepared else None)
+    if cached is not None:
+        prepared = {k: v for k, v in prepared.items() if k != REFERENCE}
+        run.results[REFERENCE], run.reference_run = cached, "cached"
+    elif REFERENCE in prepared:
+        run.reference_run = "executed"
+    (work / "notebooks").mkdir()
+    for key, definitions in prepared.items():
+        nb = build.grading_notebook(lab, definitions, seed=seed, variants=key == REFERENCE)
+        path = work / "notebooks" / f"{key}.ipynb"
+        build.write(nb, path)
+        run.sessions[key] = execute.Session({key: path}, {key: len(nb.cells)})
+
+
+def execute_all(run: Run) -> None:
+    """execute: every grading notebook; and the wall clock each took (what is left of a
+    submission's budget is its variants')."""
+    if run.sessions:
+        _execute(run, list(run.sessions))
+    # A notebook whose setup did not run (a kernel that did not start on an overloaded
+    # machine) is the grader's problem, not the student's: run it once more, alone.
+    again = [k for k, session in run.sessions.items()
+             if len(run.results.get(k, [])) < session.cells[k]
+             or any(c.role.value == "setup" and (c.errors or c.failure.value != "none")
+                    for c in run.results.get(k, []))]
+    if again:
+        _execute(run, again, 1, "grading again (kernels that did not start)")
+
+
+def _execute(run: Run, names: list[str], jobs: int | None = None,
+             title: str = "grading") -> None:
+    done = run.runner.run(run.work, {k: run.sessions[k] for k in names}, jobs=jobs,
+                          title=title, what=_what(names))
+    run.spent.update({k: run.spent.get(k, 0.0) + done[k].seconds for k in names})
+    run.results.update({k: done[k].results.get(k, []) for k in names})
+
+
+def _what(names) -> str:
+    """What a run's notebooks are, for its progress line: "9 submissions + the reference"."""
+    count = sum(name != REFERENCE for name in names)
+    text = f"{count} submission{'s' if count != 1 else ''}"
+    return text + " + the reference" if REFERENCE in names else text
+
+
+def score_all(run: Run) -> None:
+    """score: the reference per test (unless given), then each submission's tests."""
+    lab, results, warnings = run.lab, run.results, run.warnings
+    if run.refs is None:
+        try:
+            run.refs = score.reference(lab, results.get(REFERENCE, []))
+        except score.ReferenceFailure as error:
+            raise GradingError(f"grading stopped: {error}") from None
+    refs = run.refs
+    for sub in run.subs:
+        if sub.key is not None and sub.key in results and not results[sub.key]:
+            # Its worker process was lost twice (what its kernels made nbval hold, say): an
+            # overrun of this submission, never the class's, and no sign of tampering.
+            sub.flag(Status.KERNEL_DIED, "(the process running it was lost)")
+            sub.tests = score.unexecuted(lab, refs, "crash")
+            warnings.append(f"{sub.student}: the process running this notebook was lost twice")
+        elif sub.key is not None and sub.key in results:
+            sub.tests = isolated(sub, "score", warnings, score.score, lab, refs,
+                                 results[sub.key]) or score.unexecuted(lab, refs, "no_result")
+            score.runtime_statuses(sub, results[sub.key])
+        else:
+            sub.tests = tests_not_executed(sub, lab, refs)
+
+
+def second_round(run: Run) -> None:
+    """Second round, for students whose tests of one class fail together: each candidate
+    test's method variant in a notebook (and sandboxed kernel) of its own; then one mistake
+    is charged once (``score.charge_once``). A student's variants run in one session within
+    what is left of the submission's notebook budget after its main run: however many there
+    are, one submission never takes more wall clock than that budget."""
+    lab, seed, work = run.lab, run.seed, run.work
+    sessions, owners = {}, {}
+    (work / "variants").mkdir()
+    for sub in run.subs:
+        if sub.key is None or sub.key not in run.prepared or not sub.tests or any(
+                set(t.codes) & score.NO_SECOND_ROUND for t in sub.tests):
+            continue   # code that hung, flooded, crashed or forged results gets no second round
+        left = run.notebook_seconds - run.spent.get(sub.key, 0.0)
+        notebooks, sizes = {}, {}
+        for test in score.variant_candidates(lab, sub.tests):
+            key = f"{sub.key}-v{len(owners):05d}"
+            nb = build.variant_notebook(lab, run.prepared[sub.key], test, seed=seed)
+            notebooks[key] = work / "variants" / f"{key}.ipynb"
+            build.write(nb, notebooks[key])
+            sizes[key], owners[key] = len(nb.cells), (sub, test)
+        if notebooks and left >= MIN_VARIANT_SECONDS:
+            sessions[sub.key] = execute.Session(notebooks, sizes, seconds=left)
+        elif notebooks:
+            sub.notes.append("The second look at your class's methods was skipped: your "
+                             "notebook used up its time budget in the first run.")
+    if not sessions:
+        return
+    students = len({sub.key for sub, _ in owners.values()})
+    done = run.runner.run(work, sessions, title="second round", what=f"method variants of "
+                          f"{students} student{'s' if students != 1 else ''}")
+    results = {k: v for session in done.values() for k, v in session.results.items()}
+    per_student: dict[str, tuple[Submission, dict]] = {}
+    for key, (sub, test) in owners.items():
+        if sub.key in sessions:
+            per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
+    for sub, variant_results in per_student.values():
+        variants = isolated(sub, "score", run.warnings, score.score_variants, lab, run.refs,
+                            variant_results)
+        if variants:
+            sub.tests = score.charge_once(lab, sub.tests, variants)
+
+
+def fair_costs(run: Run) -> None:
+    """Fair costs: a shared test keeps the shares of items not at fault."""
+    for sub in run.subs:
+        if sub.key is not None and sub.key in run.results:
+            sub.tests = score.share_costs(run.lab, run.refs, sub.tests or [])
+
+
+def tests_not_executed(sub: Submission, lab: instructor.Lab, refs) -> list:
+    """0 points on every test; for an untouched skeleton, each test says "not implemented"."""
+    attempted = not any(s.status is Status.NOT_ATTEMPTED for s in sub.statuses)
+    return score.unexecuted(lab, refs, "" if attempted else "not_implemented")
+
+
+def keep_reference(run: Run) -> None:
+    """The reference run passed its own tests: worth keeping in the cache."""
+    if run.cache and run.reference_run == "executed":
+        cache.save_reference(cache.reference_key(run.lab.digest, run.seed),
+                             run.results[REFERENCE])
+
+
+def share_groups(run: Run) -> None:
+    """A group's members get the results of the file their group handed in."""
+    class_settings.share_group_results(run.subs)
+
+
+def write(run: Run) -> None:
+    """write: the results store, the run record, then every output (``render``)."""
+    whole, lab, subs, refs = run.whole_class, run.lab, run.subs, run.refs
+    out = whole.out
+    tests = [storemod.TestInfo(t, refs[t].points, refs[t].hidden) for t in lab.test_ids]
+    answers = [storemod.AnswerInfo(a.id, a.points, a.question, a.model,
+                                   [list(level) for level in a.rubric]) for a in lab.answers]
+    try:
+        results = (storemod.Store(lab=lab.lab_id, tests=tests, answers=answers)
+                   if whole.fresh else storemod.load(out, lab.lab_id, tests, answers))
+    except ValueError as error:
+        raise GradingError(str(error)) from None
+    number = runrecord.previous_runs(out) + 1
+    whole.settings.store_into(results)
+    budgets = dataclasses.asdict(whole.budgets)
+    entry = runrecord.record(number, lab=lab.lab_id, digest=lab.digest, seed=run.seed,
+                             seed_source=whole.seed_source, sandboxed=whole.sandboxed,
+                             budgets=budgets, students=[s.student for s in subs],
+                             shard=f"{whole.shard[0]}/{whole.shard[1]}" if whole.shard else None)
+    results.given_code, results.solution_code = run.given, whole.solution
+    if whole.policy is not None:
+        results.policy = whole.policy
+    if whole.similarity_threshold is not None:
+        results.similarity_threshold = whole.similarity_threshold
+    try:
+        results.update(subs, number, counted=lambda sub: final.counted_points(results, sub))
+    except ValueError as error:
+        raise GradingError(str(error)) from None
+    reference = {"run": run.reference_run,
+                 "cache_key": cache.reference_key(lab.digest, run.seed)}
+    entry.update(whole.settings.record(), reference=reference, policy=results.policy,
+                 similarity_threshold=results.similarity_threshold)
+    runs = out / "runs.jsonl"
+    existing = runs.read_text(encoding="utf-8") if runs.is_file() and not whole.fresh else ""
+    outdir.write(out, "runs.jsonl", runrecord.append(out, entry, existing))
+    warnings = run.warnings
+    try:
+        warnings += render(out, results, "" if whole.sandboxed else UNSAFE_WARNING)
+    except (overrides.OverridesError, manual.ManualError, exports.ExportError) as error:
+        storemod.save(out, results)
+        which = (manual.FILE if isinstance(error, manual.ManualError) else overrides.FILE
+                 if isinstance(error, overrides.OverridesError) else "that")
+        raise GradingError(f"{error}\nThe grades are saved in {out / 'results.json'}; fix "
+                           f"{which}, then run: coursetools render --out {out}") from None
+    run.outcome = Outcome(lab=lab, graded=subs, store=results, warnings=warnings, run=number)
+
+
+# ------------------------------------------------------------------ the conductor
+# The per-student flow, the same for a class graded in kernels and for the in-process driver
+PER_STUDENT: tuple[Step, ...] = (prepare_all, build_all, execute_all, score_all, second_round,
+                                 fair_costs)
+CLASS: tuple[Step, ...] = (collect_class, *PER_STUDENT, keep_reference, share_groups, write)
+
+
+def conduct(run: Run, steps: tuple[Step, ...] = PER_STUDENT) -> Run:
+    """The conductor: each step in order, over the one state of the run."""
+    for step in steps:
+        step(run)
+    return run
+
+
+@contextlib.contextmanager
+def work_folder(keep: Path | None = None):
+    """A run's folder of notebooks, removed after it (copied to ``keep`` first, if given)."""
+    work = Path(tempfile.mkdtemp(prefix="ct-"))
+    try:
+        yield work
+    finally:
+        if keep is not None:
+            shutil.rmtree(keep, ignore_errors=True)
+            shutil.copytree(work, keep, ignore=shutil.ignore_patterns("k"))
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def grade(options: Options) -> Outcome:
+    """Grade the submissions of ``options`` into ``options.out`` (see the module docstring)."""
+    keep = Path(options.out) / "work" if options.keep_work else None
+    with work_folder(keep) as work:
+        run = conduct(start(options, work), CLASS)
+    return run.outcome
+
+
+def start(options: Options, work: Path) -> Run:
+    """The run's state from its options: checked places, the lab, the class's settings, the
+    seed, the runner; the one place that reads ``options``."""
+    _check_places(options)
+    lab, others = _load_lab(options)
+    problem = None if options.unsafe_no_sandbox else sandbox.problem()
+    if problem:
+        raise GradingError(f"no sandbox: {problem}. Grading runs students' code; without a "
+                           "sandbox it could read the tests and change other results. If you "
+                           "accept that, pass --unsafe-no-sandbox.")
+    try:
+        settings = class_settings.load(options.out, options.roster, options.deadline,
+                                       options.late_penalty, options.assignment, options.fresh,
+                                       options.points_possible, lab.lab_id)
+    except class_settings.SettingsError as error:
+        raise GradingError(str(error)) from None
+    seed, seed_source = _seed(options, lab)
+    given, solution = similarity.lab_code(lab.path)
+    sandboxed = not options.unsafe_no_sandbox
+    runner = execute.KernelRunner(options.budgets, options.jobs, sandboxed, options.progress)
+    whole = ClassRun(Path(options.submissions), Path(options.out), settings, seed_source,
+                     solution, options.budgets, sandboxed, options.shard, options.fresh,
+                     options.policy, options.similarity_threshold)
+    return Run(lab, seed, runner, work, others=others, given=given,
+               notebook_seconds=options.budgets.notebook_seconds, cache=True,
+               whole_class=whole)
+
+
 def _load_lab(options: Options) -> tuple[instructor.Lab, dict]:
     try:
         path = instructor.instructor_path(options.root, options.lab, options.instructor)
@@ -186,233 +532,6 @@ def _seed(options: Options, lab: instructor.Lab) -> tuple[str, str]:
     if lab.seed:
         return str(lab.seed), "instructor notebook"
     return lab.digest[:16], "instructor notebook hash (no seed in its metadata)"
-
-
-def _execute(options, lab, prepared, seed, work) -> tuple[dict, str, dict]:
-    """The results of every grading notebook; whether the reference was run or cached; and
-    the wall clock each notebook took (what is left of a submission's budget is its variants')."""
-    notebooks, sizes = {}, {}
-    (work / "notebooks").mkdir()
-    cached = cache.load_reference(cache.reference_key(lab.digest, seed))
-    if cached is not None:
-        prepared = {k: v for k, v in prepared.items() if k != REFERENCE}
-    for key, definitions in prepared.items():
-        nb = build.grading_notebook(lab, definitions, seed=seed, variants=key == REFERENCE)
-        path = work / "notebooks" / f"{key}.ipynb"
-        build.write(nb, path)
-        notebooks[key], sizes[key] = path, len(nb.cells)
-    spent: dict[str, float] = {}
-
-    def run(names, n=None, title="grading"):
-        sessions = {k: execute.Session({k: notebooks[k]}, {k: sizes[k]}) for k in names}
-        done = _run(options, work, sessions, n, title, _what(names))
-        spent.update({k: spent.get(k, 0.0) + done[k].seconds for k in names})
-        return {k: done[k].results.get(k, []) for k in names}
-
-    results = run(list(notebooks)) if notebooks else {}
-    # A notebook whose setup did not run (a kernel that did not start on an overloaded
-    # machine) is the grader's problem, not the student's: run it once more, alone.
-    again = [k for k in notebooks if len(results.get(k, [])) < sizes[k]
-             or any(c.role.value == "setup" and (c.errors or c.failure.value != "none")
-                    for c in results.get(k, []))]
-    if again:
-        results.update(run(again, 1, "grading again (kernels that did not start)"))
-    if cached is not None:
-        results[REFERENCE] = cached
-    return results, "cached" if cached is not None else "executed", spent
-
-
-def _what(names) -> str:
-    """What a run's notebooks are, for its progress line: "9 submissions + the reference"."""
-    count = sum(name != REFERENCE for name in names)
-    text = f"{count} submission{'s' if count != 1 else ''}"
-    return text + " + the reference" if REFERENCE in names else text
-
-
-def _run(options, work, sessions: dict, jobs: int | None = None, title: str = "grading",
-         what: str = "") -> dict:
-    """Execute ``sessions`` (name -> execute.Session) as ``options`` say: sandbox, budgets,
-    ``--jobs``; ``title`` and ``what`` name them on the progress line."""
-    jobs = jobs or max(1, int(options.jobs or os.cpu_count() or 1))
-    return execute.run_sessions(work, sessions, jobs=jobs, budgets=options.budgets,
-                                sandboxed=not options.unsafe_no_sandbox,
-                                progress=options.progress, title=title, what=what)
-
-
-def _score_all(lab, subs, results, warnings) -> dict:
-    try:
-        refs = score.reference(lab, results.get(REFERENCE, []))
-    except score.ReferenceFailure as error:
-        raise GradingError(f"grading stopped: {error}") from None
-    for sub in subs:
-        if sub.key is not None and sub.key in results and not results[sub.key]:
-            # Its worker process was lost twice (what its kernels made nbval hold, say): an
-            # overrun of this submission, never the class's, and no sign of tampering.
-            sub.flag(Status.KERNEL_DIED, "(the process running it was lost)")
-            sub.tests = score.unexecuted(lab, refs, "crash")
-            warnings.append(f"{sub.student}: the process running this notebook was lost twice")
-        elif sub.key is not None and sub.key in results:
-            sub.tests = _isolated(sub, "score", warnings, score.score, lab, refs,
-                                  results[sub.key]) or score.unexecuted(lab, refs, "no_result")
-            score.runtime_statuses(sub, results[sub.key])
-        else:
-            sub.tests = tests_not_executed(sub, lab, refs)
-    return refs
-
-
-def _method_variants(options, lab, subs, prepared, seed, work, refs, warnings,
-                     spent: dict[str, float]) -> None:
-    """Second round, for students whose tests of one class fail together: each candidate
-    test's method variant in a notebook (and sandboxed kernel) of its own; then one mistake
-    is charged once (``score.charge_once``). A student's variants run in one session within
-    what is left of the submission's notebook budget after its main run: however many there
-    are, one submission never takes more wall clock than that budget."""
-    sessions, owners = {}, {}
-    (work / "variants").mkdir()
-    for sub in subs:
-        if sub.key is None or sub.key not in prepared or not sub.tests or any(
-                set(t.codes) & score.NO_SECOND_ROUND for t in sub.tests):
-            continue   # code that hung, flooded, crashed or forged results gets no second round
-        left = options.budgets.notebook_seconds - spent.get(sub.key, 0.0)
-        notebooks, sizes = {}, {}
-        for test in score.variant_candidates(lab, sub.tests):
-            key = f"{sub.key}-v{len(owners):05d}"
-            nb = build.variant_notebook(lab, prepared[sub.key], test, seed=seed)
-            notebooks[key] = work / "variants" / f"{key}.ipynb"
-            build.write(nb, notebooks[key])
-            sizes[key], owners[key] = len(nb.cells), (sub, test)
-        if notebooks and left >= MIN_VARIANT_SECONDS:
-            sessions[sub.key] = execute.Session(notebooks, sizes, seconds=left)
-        elif notebooks:
-            sub.notes.append("The second look at your class's methods was skipped: your "
-                             "notebook used up its time budget in the first run.")
-    if not sessions:
-        return
-    students = len({sub.key for sub, _ in owners.values()})
-    done = _run(options, work, sessions, title="second round",
-                what=f"method variants of {students} student{'s' if students != 1 else ''}")
-    results = {k: v for session in done.values() for k, v in session.results.items()}
-    per_student: dict[str, tuple[Submission, dict]] = {}
-    for key, (sub, test) in owners.items():
-        if sub.key in sessions:
-            per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
-    for sub, variant_results in per_student.values():
-        variants = _isolated(sub, "score", warnings, score.score_variants, lab, refs,
-                             variant_results)
-        if variants:
-            sub.tests = score.charge_once(lab, sub.tests, variants)
-
-
-def tests_not_executed(sub: Submission, lab: instructor.Lab, refs) -> list:
-    """0 points on every test; for an untouched skeleton, each test says "not implemented"."""
-    attempted = not any(s.status is Status.NOT_ATTEMPTED for s in sub.statuses)
-    return score.unexecuted(lab, refs, "" if attempted else "not_implemented")
-
-
-def grade(options: Options) -> Outcome:
-    """Grade the submissions of ``options`` into ``options.out`` (see the module docstring)."""
-    _check_places(options)
-    lab, others = _load_lab(options)
-    problem = None if options.unsafe_no_sandbox else sandbox.problem()
-    if problem:
-        raise GradingError(f"no sandbox: {problem}. Grading runs students' code; without a "
-                           "sandbox it could read the tests and change other results. If you "
-                           "accept that, pass --unsafe-no-sandbox.")
-    try:
-        settings = class_settings.load(options.out, options.roster, options.deadline,
-                                       options.late_penalty, options.assignment, options.fresh,
-                                       options.points_possible, lab.lab_id)
-    except class_settings.SettingsError as error:
-        raise GradingError(str(error)) from None
-    try:
-        collected = collect.collect(options.submissions, settings.resolve)
-    except (OSError, zipfile.BadZipFile, ValueError) as error:
-        raise GradingError(f"the submissions cannot be read ({options.submissions}): "
-                           f"{error}") from None
-    try:
-        settings.check_columns(collected.submissions, lab.lab_id)
-    except class_settings.SettingsError as error:
-        raise GradingError(str(error)) from None
-    warnings = list(collected.warnings)
-    subs = [s for s in collected.submissions    # a group's members go with its graded file
-            if shards.in_shard(s.group_of or s.student, options.shard)]
-    subs = settings.rows(subs, keep=lambda student: shards.in_shard(student, options.shard))
-    seed, seed_source = _seed(options, lab)
-    given, solution = similarity.lab_code(lab.path)
-    work = Path(tempfile.mkdtemp(prefix="ct-"))
-    try:
-        prepared = {REFERENCE: lab.definitions}
-        for number, sub in enumerate(subs, start=1):
-            if sub.raw is None:
-                continue
-            sub.sha256 = hashlib.sha256(sub.raw).hexdigest()
-            codes = _isolated(sub, "extract", warnings, prepare, sub, lab, others)
-            if codes is not None:
-                sub.key = f"s{number:05d}"
-                prepared[sub.key] = codes
-                sub.code = similarity.student_part(similarity.kept(codes), given)
-            sub.raw = None
-        results, reference_run, spent = _execute(options, lab, prepared, seed, work)
-        refs = _score_all(lab, subs, results, warnings)
-        _method_variants(options, lab, subs, prepared, seed, work, refs, warnings, spent)
-        for sub in subs:   # fair costs: a shared test keeps the shares of items not at fault
-            if sub.key is not None and sub.key in results:
-                sub.tests = score.share_costs(lab, refs, sub.tests or [])
-        key = cache.reference_key(lab.digest, seed)
-        if reference_run == "executed":   # it passed its own tests: worth keeping
-            cache.save_reference(key, results[REFERENCE])
-        class_settings.share_group_results(subs)
-    finally:
-        if options.keep_work:
-            kept = Path(options.out) / "work"
-            shutil.rmtree(kept, ignore_errors=True)
-            shutil.copytree(work, kept, ignore=shutil.ignore_patterns("k"))
-        shutil.rmtree(work, ignore_errors=True)
-    return _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
-                  {"run": reference_run, "cache_key": key}, (given, solution))
-
-
-def _write(options, lab, subs, warnings, seed, seed_source, refs, settings,
-           reference, lab_code) -> Outcome:
-    out = Path(options.out)
-    tests = [storemod.TestInfo(t, refs[t].points, refs[t].hidden) for t in lab.test_ids]
-    answers = [storemod.AnswerInfo(a.id, a.points, a.question, a.model,
-                                   [list(level) for level in a.rubric]) for a in lab.answers]
-    try:
-        results = storemod.Store(lab=lab.lab_id, tests=tests, answers=answers) \
-            if options.fresh else storemod.load(out, lab.lab_id, tests, answers)
-    except ValueError as error:
-        raise GradingError(str(error)) from None
-    run = runrecord.previous_runs(out) + 1
-    settings.store_into(results)
-    budgets = dataclasses.asdict(options.budgets)
-    entry = runrecord.record(run, lab=lab.lab_id, digest=lab.digest, seed=seed,
-                             seed_source=seed_source, sandboxed=not options.unsafe_no_sandbox,
-                             budgets=budgets, students=[s.student for s in subs],
-                             shard=f"{options.shard[0]}/{options.shard[1]}" if options.shard else None)
-    results.given_code, results.solution_code = lab_code
-    if options.policy is not None:
-        results.policy = options.policy
-    if options.similarity_threshold is not None:
-        results.similarity_threshold = options.similarity_threshold
-    try:
-        results.update(subs, run, counted=lambda sub: final.counted_points(results, sub))
-    except ValueError as error:
-        raise GradingError(str(error)) from None
-    entry.update(settings.record(), reference=reference, policy=results.policy,
-                 similarity_threshold=results.similarity_threshold)
-    runs = out / "runs.jsonl"
-    existing = runs.read_text(encoding="utf-8") if runs.is_file() and not options.fresh else ""
-    outdir.write(out, "runs.jsonl", runrecord.append(out, entry, existing))
-    try:
-        warnings += render(out, results, UNSAFE_WARNING if options.unsafe_no_sandbox else "")
-    except (overrides.OverridesError, manual.ManualError, exports.ExportError) as error:
-        storemod.save(out, results)
-        which = (manual.FILE if isinstance(error, manual.ManualError) else overrides.FILE
-                 if isinstance(error, overrides.OverridesError) else "that")
-        raise GradingError(f"{error}\nThe grades are saved in {out / 'results.json'}; fix "
-                           f"{which}, then run: coursetools render --out {out}") from None
-    return Outcome(lab=lab, graded=subs, store=results, warnings=warnings, run=run)
 
 
 def feedback_name(student: str) -> str:

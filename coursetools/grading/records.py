@@ -7,7 +7,8 @@
 - ``Failure``: how the execution of one cell ended, as observed from outside the kernel.
 - ``CellResult``: what one executed cell of a grading notebook produced (the pytest plugin
   fills it in the worker, it travels to the grader as JSON).
-- ``TestResult``: the score of one test for one student; ``Submission``: one row of the gradebook.
+- ``TestResult``: the score of one test for one student; ``Adjustment``: one change of a row's
+  points after its tests (an override, the late penalty); ``Submission``: one row of the gradebook.
 """
 from __future__ import annotations
 
@@ -179,6 +180,30 @@ class LmsIdentity:
                    tuple(tuple(m) for m in data.get("group", [])), data.get("group_of", ""))
 
 
+@dataclasses.dataclass(frozen=True)
+class Adjustment:
+    """What changed a row's points after its tests (``results.final``), by how much, and why.
+
+    ``what`` is "test" (an override of the test ``target``), "penalty" (``target`` "late": the
+    class's late rule; "penalty": an override of it) or "total" (an override of the result).
+    In results.json it is the object of these five fields."""
+
+    what: str
+    target: str
+    before: float
+    after: float
+    reason: str
+
+    @property
+    def by_rule(self) -> bool:
+        """The class's late rule, not the instructor's hand (every other change is an override)."""
+        return self.what == "penalty" and self.target == "late"
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+
 @dataclasses.dataclass
 class Submission:
     """One student's row, as it moves through the steps (collect → … → write)."""
@@ -201,7 +226,7 @@ class Submission:
     roster: dict = dataclasses.field(default_factory=dict)  # its roster row (for the LMS exports)
     penalty: float = 0.0              # late penalty in points (rendered from the class's rule)
     final: float | None = None        # points after overrides and penalty (None: not rendered yet)
-    adjustments: list[dict] = dataclasses.field(default_factory=list)  # what changed the points
+    adjustments: list[Adjustment] = dataclasses.field(default_factory=list)  # after the tests
     # For the regrade history and the similarity report (``results.store``, ``score.similarity``)
     sha256: str = ""                  # of the graded file's bytes
     code: str = ""                    # the graded code the student wrote (given code left out)

@@ -203,12 +203,19 @@ def test_report_is_self_contained_with_histogram_and_mistakes(graded):
         assert re.search(rf"<t[dh][^>]*>{code}</t[dh]>", html), code
 
 
-def test_a_real_run_gives_the_points_of_the_in_process_driver(graded):
-    """tests/grading_inprocess.py (used to grade hundreds of variants) agrees with the grader."""
+def test_the_kernel_runner_and_the_in_process_runner_give_the_same_points(graded):
+    """The flow is one (``pipeline.PER_STUDENT``) and only its runner differs: the sandboxed
+    kernels of the real run and ``InProcessRunner`` (tests/grading_inprocess.py, used to grade
+    hundreds of variants) must give the same points test by test, and the same status."""
+    test_ids = grading_inprocess.lab(subs.LAB).test_ids
     for student in ("perfect", "loss_with_half", "backward_sign_flipped", "forward_relu_on_output",
                     "partial_forward_loss", "colab_download"):
+        row = graded["rows"][student]
         inprocess = grading_inprocess.grade(subs.LAB, CASES[student].make(), seed="tests")
-        assert inprocess.points == float(graded["rows"][student]["points"]), student
+        assert {t.test: t.earned for t in inprocess.tests} == {
+            test: float(row[test]) for test in test_ids}, student
+        assert inprocess.points == float(row["points"]), student
+        assert inprocess.status_text == row["status"], student
 
 
 # ----------------------------------------------------------------------------- a small class

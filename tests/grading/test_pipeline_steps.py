@@ -2,6 +2,7 @@
 names of feedback files, refusals before anything runs. (The whole run: tests/grading/test_pipeline.py.)"""
 import copy
 import functools
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -10,6 +11,7 @@ from tests import grading_submissions as subs
 from coursetools.grading import pipeline
 from coursetools.grading.lab import instructor
 from coursetools.grading.records import Status, Submission
+from coursetools.grading.score import judge
 from tests.conftest import ROOT
 
 LAB = instructor.load(ROOT / "solutions" / "lab1_scalar.ipynb", "lab1_scalar")
@@ -40,7 +42,7 @@ def test_the_labs_own_cells_are_never_reported_but_the_students_are():
 
 def test_a_fault_of_the_grader_on_one_file_is_that_students_status():
     sub, warnings = Submission(student="s"), []
-    assert pipeline._isolated(sub, "extract", warnings, lambda: 1 / 0) is None
+    assert pipeline.isolated(sub, "extract", warnings, lambda: 1 / 0) is None
     assert sub.status_text == "grader error (extract)" and "ZeroDivisionError" in warnings[0]
 
 
@@ -99,29 +101,44 @@ def _graded_swapped_lab6():
     return the_lab, sub, {sub.key: codes}, refs
 
 
-@pytest.mark.parametrize("spent, expect_session", [(12.0, True), (44.0, False)])
-def test_method_variants_share_what_the_main_run_left_of_the_submissions_budget(
-        tmp_path, monkeypatch, spent, expect_session):
-    from coursetools.grading.run import execute
-    the_lab, sub, prepared, refs = _swapped_lab6(tmp_path)
-    seen = {}
+class RecordingRunner:
+    """A runner that runs nothing: it keeps the sessions it was given, each with no results."""
 
-    def fake_run(options, work, sessions, jobs=None, title="grading", what=""):
-        seen.update(sessions)
+    def __init__(self):
+        self.seen = {}
+
+    def run(self, work, sessions, *, jobs=None, title="grading", what=""):
+        from coursetools.grading.run import execute
+        self.seen.update(sessions)
         return {k: execute.SessionResult({}, 0.0) for k in sessions}
 
-    monkeypatch.setattr(pipeline, "_run", fake_run)
-    options = pipeline.Options(lab=the_lab.lab_id, submissions=tmp_path, out=tmp_path / "o",
-                               budgets=execute.Budgets(notebook_seconds=45))
-    candidates = pipeline.score.variant_candidates(the_lab, sub.tests)
+
+@pytest.mark.parametrize("spent, expect_session", [(12.0, True), (44.0, False)])
+def test_method_variants_share_what_the_main_run_left_of_the_submissions_budget(
+        tmp_path, spent, expect_session):
+    the_lab, sub, prepared, refs = _swapped_lab6(tmp_path)
+    runner = RecordingRunner()
+    run = pipeline.Run(the_lab, "tests", runner, tmp_path, subs=[sub], refs=refs,
+                       prepared=prepared, notebook_seconds=45, spent={sub.key: spent})
+    candidates = judge.variant_candidates(the_lab, sub.tests)
     assert len(candidates) >= 2
-    pipeline._method_variants(options, the_lab, [sub], prepared, "tests", tmp_path, refs, [],
-                              {sub.key: spent})
+    pipeline.second_round(run)
     if expect_session:   # every variant of the student in ONE session, within 45 - 12 s
-        (session,) = seen.values()
+        (session,) = runner.seen.values()
         assert session.seconds == 45 - spent and len(session.notebooks) == len(candidates)
     else:                # less than MIN_VARIANT_SECONDS left: no second round, and it says so
-        assert seen == {} and any("time budget" in note for note in sub.notes)
+        assert runner.seen == {} and any("time budget" in note for note in sub.notes)
+
+
+def test_the_conductor_runs_the_per_student_flow_through_the_runner_it_is_given(tmp_path):
+    """One student, the reference run by the runner too: every notebook reaches the injected
+    runner, and a runner that returns nothing for the reference stops the run."""
+    runner = RecordingRunner()
+    sub = Submission(student="s", raw=nbformat.writes(subs.submission()).encode())
+    run = pipeline.Run(LAB, "tests", runner, tmp_path, subs=[sub])
+    with pytest.raises(pipeline.GradingError, match="did not run in the reference kernel"):
+        pipeline.conduct(run)
+    assert set(runner.seen) == {pipeline.REFERENCE, "s00001"} and sub.key == "s00001"
 
 
 def test_a_notebook_whose_worker_was_lost_is_that_students_crash_not_tampering():
@@ -132,10 +149,11 @@ def test_a_notebook_whose_worker_was_lost_is_that_students_crash_not_tampering()
         build.grading_notebook(the_lab, the_lab.definitions, seed="tests", variants=True))
     lost, fine = Submission(student="lost"), Submission(student="fine")
     lost.key, fine.key = "s00001", "s00002"
-    warnings = []
-    pipeline._score_all(the_lab, [lost, fine],
-                        {pipeline.REFERENCE: reference, "s00001": [], "s00002": reference},
-                        warnings)
+    run = pipeline.Run(the_lab, "tests", RecordingRunner(), Path("unused"), subs=[lost, fine],
+                       results={pipeline.REFERENCE: reference, "s00001": [],
+                                "s00002": reference})
+    pipeline.score_all(run)
+    warnings = run.warnings
     assert [s.status for s in lost.statuses] == [Status.KERNEL_DIED]
     assert all(t.codes == ["crash"] and t.earned == 0 for t in lost.tests)
     assert fine.statuses == [] and all(t.passed for t in fine.tests)

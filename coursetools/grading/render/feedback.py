@@ -24,7 +24,7 @@ import dataclasses
 from coursetools.grading.render import escape
 from coursetools.grading.results import final
 from coursetools.grading.records import fmt
-from coursetools.grading.records import Status, Submission, TestResult
+from coursetools.grading.records import Adjustment, Status, Submission, TestResult
 from coursetools.grading.score.judge import mistake_text
 from coursetools.grading.results.store import Store
 
@@ -144,11 +144,11 @@ def _failures(sub: Submission) -> list:
     return blocks
 
 
-def _points(test: TestResult, corrected: dict[str, dict]) -> str:
+def _points(test: TestResult, corrected: dict[str, Adjustment]) -> str:
     change = corrected.get(test.test)
     if change is None:
         return f"{fmt(test.earned)} / {fmt(test.points)}"
-    return f"{fmt(change['after'])} / {fmt(test.points)} (corrected from {fmt(test.earned)})"
+    return f"{fmt(change.after)} / {fmt(test.points)} (corrected from {fmt(test.earned)})"
 
 
 def _facts(store: Store, sub: Submission) -> list[Inline]:
@@ -238,7 +238,7 @@ def document(store: Store, sub: Submission) -> list:
         blocks.append(("p", text("Your notebook could not be graded: " + reasons[0])))
     blocks += _score(store, sub)
     blocks += _attempts(store, sub)
-    corrected = {c["target"]: c for c in sub.adjustments if c["what"] == "test"}
+    corrected = {c.target: c for c in sub.adjustments if c.what == "test"}
     blocks += [("h2", text("Tests")),
                ("p", text("Hidden tests use inputs you have not seen; for them only the kind "
                           "of mistake is shown.")),

@@ -30,9 +30,8 @@ def render_csv(store: Store) -> str:
     writer.writerow([*GRADEBOOK_COLUMNS, *ids, *answers])
     for sub in store.sorted_students():
         earned = {t.test: t.earned for t in sub.tests}
-        earned.update({c["target"]: c["after"] for c in sub.adjustments if c["what"] == "test"})
-        overridden = [c["target"] for c in sub.adjustments if c["what"] != "penalty"
-                      or c["target"] != "late"]
+        earned.update({c.target: c.after for c in sub.adjustments if c.what == "test"})
+        overridden = [c.target for c in sub.adjustments if not c.by_rule]
         writer.writerow([safe_cell(sub.student), safe_cell(sub.name), store.lab,
                          fmt(sub.final_points), fmt(store.max_points), safe_cell(sub.status_text),
                          store.runs.get(sub.student, ""), "yes" if sub.late_days > 0 else "",

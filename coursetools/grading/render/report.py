@@ -209,7 +209,7 @@ def _answer_table(store: Store, subs) -> list[str]:
 
 
 def _overridden(sub) -> bool:
-    return any(c["what"] != "penalty" or c["target"] != "late" for c in sub.adjustments)
+    return any(not c.by_rule for c in sub.adjustments)
 
 
 def _lms_tables(store: Store, subs) -> list[str]:
@@ -220,13 +220,12 @@ def _lms_tables(store: Store, subs) -> list[str]:
         parts.append(f"<div><p>Late: {len(late)} submissions (deadline "
                      f"{html_text(store.deadline or 'not given')}, penalty rule "
                      f"<code>{html_text(rule)}</code>).</p>{who('who', late)}</div>")
-    changes = [(s, c) for s in subs for c in s.adjustments
-               if c["what"] != "penalty" or c["target"] != "late"]
+    changes = [(s, c) for s in subs for c in s.adjustments if not c.by_rule]
     if changes:
         parts.append(_table("Overrides (overrides.csv)", ["student", "what", "before", "after",
                                                           "reason"],
-                            [[_label(s), c["target"], fmt(c["before"]), fmt(c["after"]),
-                              c["reason"]] for s, c in changes]))
+                            [[_label(s), c.target, fmt(c.before), fmt(c.after),
+                              c.reason] for s, c in changes]))
     return parts
 
 

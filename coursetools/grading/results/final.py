@@ -20,7 +20,7 @@ from coursetools.grading.results import late
 from coursetools.grading.records import fmt
 from coursetools.grading.results.manual import Mark
 from coursetools.grading.results.overrides import PENALTY, TOTAL, Override
-from coursetools.grading.records import Status, Submission
+from coursetools.grading.records import Adjustment, Status, Submission
 from coursetools.grading.results.store import Store
 
 
@@ -52,8 +52,8 @@ def _one(store: Store, sub: Submission, mine: dict[str, Override], rule, deadlin
     for test in store.tests:
         if test.test in mine:
             change = mine[test.test]
-            changes.append({"what": "test", "target": test.test, "before": points.get(test.test, 0),
-                            "after": change.points, "reason": change.reason})
+            changes.append(Adjustment("test", test.test, points.get(test.test, 0),
+                                      change.points, change.reason))
             points[test.test] = change.points
     total = sum(points.values()) + _answers(store, sub, marks)
     days = late.days_late(sub.submitted, deadline)
@@ -63,18 +63,17 @@ def _one(store: Store, sub: Submission, mine: dict[str, Override], rule, deadlin
     if rule is not None and sub.late_days > 0 and not missing:
         penalty = rule.penalty(int(sub.late_days), store.max_points, total)
         if penalty:
-            changes.append({"what": "penalty", "target": "late", "before": total,
-                            "after": total - penalty,
-                            "reason": _late_reason(days, rule, store.max_points)})
+            changes.append(Adjustment("penalty", "late", total, total - penalty,
+                                      _late_reason(days, rule, store.max_points)))
     if PENALTY in mine:
         before = total - penalty
         penalty = min(mine[PENALTY].points, total)
-        changes.append({"what": "penalty", "target": PENALTY, "before": before,
-                        "after": total - penalty, "reason": mine[PENALTY].reason})
+        changes.append(Adjustment("penalty", PENALTY, before, total - penalty,
+                                  mine[PENALTY].reason))
     final = total - penalty
     if TOTAL in mine:
-        changes.append({"what": "total", "target": TOTAL, "before": final,
-                        "after": mine[TOTAL].points, "reason": mine[TOTAL].reason})
+        changes.append(Adjustment("total", TOTAL, final, mine[TOTAL].points,
+                                  mine[TOTAL].reason))
         final = mine[TOTAL].points
     sub.penalty, sub.final, sub.adjustments = round(penalty, 6), round(final, 6), changes
 
@@ -95,15 +94,14 @@ def apply(store: Store, overrides: list[Override], marks: list[Mark] = ()) -> No
              marked.get(sub.student, {}))
 
 
-def describe(change: dict) -> str:
+def describe(change: Adjustment) -> str:
     """One line for the feedback and the report."""
-    what = {"test": f"test {change['target']}", "penalty": "late penalty",
-            "total": "total"}[change["what"]]
-    if change["what"] == "penalty" and change["target"] == "late":
-        return (f"Late penalty: -{fmt(change['before'] - change['after'])} points "
-                f"({change['reason']}).")
-    return (f"Correction of the {what} by the instructor: {fmt(change['before'])} -> "
-            f"{fmt(change['after'])} points. Reason: {change['reason']}")
+    what = {"test": f"test {change.target}", "penalty": "late penalty",
+            "total": "total"}[change.what]
+    if change.by_rule:
+        return (f"Late penalty: -{fmt(-change.change)} points ({change.reason}).")
+    return (f"Correction of the {what} by the instructor: {fmt(change.before)} -> "
+            f"{fmt(change.after)} points. Reason: {change.reason}")
 
 
 def counted_points(store: Store, sub: Submission) -> float:

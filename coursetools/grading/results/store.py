@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 
 from coursetools.grading.results import outdir
-from coursetools.grading.records import (LmsIdentity, Status, StatusNote, Submission,
+from coursetools.grading.records import (Adjustment, LmsIdentity, Status, StatusNote, Submission,
                                          TestResult)
 
 FORMAT = 2
@@ -150,6 +150,7 @@ def _sub_from_dict(data: dict) -> Submission:
     data = dict(data)
     data["statuses"] = [StatusNote(Status[name], detail) for name, detail in data["statuses"]]
     data["tests"] = [TestResult(**t) for t in data["tests"]]
+    data["adjustments"] = [Adjustment(**a) for a in data.get("adjustments", [])]
     data["lms"] = LmsIdentity.from_dict(data.get("lms"))
     return Submission(**data)
 

@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import sys
 import time
+import typing
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,34 @@ class Session:
 class SessionResult:
     results: dict[str, list[CellResult]]
     seconds: float     # wall clock the session took, kernel starts included
+
+
+class Runner(typing.Protocol):
+    """What the grading flow needs of an execution: each session's results. ``jobs``: at most
+    that many sessions at once (None: the runner's own number); ``title`` and ``what`` name
+    them on a progress line. ``KernelRunner`` runs them in kernels;
+    ``run.inprocess.InProcessRunner`` in the grader's own process (never students' code)."""
+
+    def run(self, work: Path, sessions: dict[str, Session], *, jobs: int | None = None,
+            title: str = "grading", what: str = "") -> dict[str, SessionResult]: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class KernelRunner:
+    """The grader's runner: ``run_sessions`` with the run's budgets and ``--jobs``, every
+    kernel in the sandbox unless ``sandboxed`` is False (``--unsafe-no-sandbox``)."""
+
+    budgets: Budgets = Budgets()
+    jobs: int | None = None
+    sandboxed: bool = True
+    progress: bool = True
+
+    def run(self, work: Path, sessions: dict[str, Session], *, jobs: int | None = None,
+            title: str = "grading", what: str = "") -> dict[str, SessionResult]:
+        jobs = jobs or max(1, int(self.jobs or os.cpu_count() or 1))
+        return run_sessions(work, sessions, jobs=jobs, budgets=self.budgets,
+                            sandboxed=self.sandboxed, progress=self.progress, title=title,
+                            what=what)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -45,7 +45,7 @@ def test_penalty_per_started_day_from_deadline_or_flag():
     assert final.describe(change) == ("Late penalty: -4 points (2 started days after the "
                                       "deadline; rule: 10% of the points per started day late, "
                                       "at most 50% of the points).")
-    assert "does not say by how much" in row["flagged"].adjustments[0]["reason"]
+    assert "does not say by how much" in row["flagged"].adjustments[0].reason
 
 
 def test_overrides_apply_in_order_test_then_penalty_then_total():
@@ -55,7 +55,7 @@ def test_overrides_apply_in_order_test_then_penalty_then_total():
                         Override(4, "on_time", "total", 3, "copied")])
     row = {s.student: s for s in store.students.values()}
     assert row["flagged"].final == 15                        # 10 + 10 - 5
-    assert [c["what"] for c in row["flagged"].adjustments] == ["test", "penalty"]
+    assert [c.what for c in row["flagged"].adjustments] == ["test", "penalty"]
     assert row["two_days"].final == 16                       # not late by time: no deadline
     assert row["on_time"].final == 3 and row["on_time"].points == 16
     assert final.describe(row["on_time"].adjustments[0]) == (

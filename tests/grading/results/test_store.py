@@ -2,10 +2,13 @@
 regrades keep every attempt and the policy picks the row that counts."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from coursetools.grading.results import store as storemod
-from coursetools.grading.records import LmsIdentity, Scheme, Status, Submission, TestResult
+from coursetools.grading.records import (Adjustment, LmsIdentity, Scheme, Status, Submission,
+                                         TestResult)
 
 
 def fresh() -> storemod.Store:
@@ -35,8 +38,7 @@ def test_settings_and_lms_fields_survive_json_and_merge():
     results.update([Submission(student="1", late=True, submitted="2026-03-02T10:00:00",
                                lms=LmsIdentity(Scheme.CANVAS, "1", "a_1_2"),
                                roster={"ID": "1"}, penalty=2.0, final=8.0,
-                               adjustments=[{"what": "total", "target": "total", "before": 10,
-                                             "after": 8, "reason": "r"}])], run=1)
+                               adjustments=[Adjustment("total", "total", 10, 8, "r")])], run=1)
     again = storemod.from_json(storemod.to_json(results))
     assert again.late_penalty == "10%/day,max=50%" and again.roster == results.roster
     assert again.students["1"] == results.students["1"]
@@ -49,6 +51,21 @@ def test_results_of_before_the_lms_fields_still_load():
             '"run": 1}]}')
     old = storemod.from_json(text)
     assert old.deadline == "" and old.students["a"].final is None
+
+
+def test_adjustments_are_records_and_keep_their_form_in_results_json():
+    """An adjustment is written as the object of its five fields, as before it was a record:
+    a results.json of an earlier run loads, and is written back the same."""
+    change = {"what": "penalty", "target": "late", "before": 12.0, "after": 10.0,
+              "reason": "1 day late"}
+    results = fresh()
+    results.update([Submission(student="a", final=10.0, penalty=2.0, adjustments=[
+        Adjustment(**change)])], run=1)
+    text = storemod.to_json(results)
+    assert json.loads(text)["students"][0]["adjustments"] == [change]
+    (loaded,) = storemod.from_json(text).students["a"].adjustments
+    assert loaded == Adjustment("penalty", "late", 12.0, 10.0, "1 day late")
+    assert loaded.by_rule and loaded.change == -2.0
 
 
 # ------------------------------------------------------------------ regrades (issue 23 item 6)
