@@ -30,6 +30,7 @@ from pathlib import Path
 from coursetools.grading import inprocess, mutants as mutantsmod
 from coursetools.grading.lab import extract, instructor
 from coursetools.grading.records import Submission
+from coursetools.grading.score.judge import References
 
 MIN_CAUGHT = 0.9
 CELL_TIMEOUT = 10.0     # seconds per cell: a mutant that loops for ever is caught by the time
@@ -137,7 +138,7 @@ def mutants_of(lab: instructor.Lab) -> dict[str, list[mutantsmod.Mutant]]:
             for item in lab.contract if item in statements}
 
 
-def grade_mutant(lab: instructor.Lab, refs: dict, seed: str, mutant: mutantsmod.Mutant,
+def grade_mutant(lab: instructor.Lab, refs: References, seed: str, mutant: mutantsmod.Mutant,
                  sources: dict[str, str] | None = None) -> MutantResult:
     """Grade one mutant (``sources``: {item: source} when it changes several items, whose
     names ``mutant.item`` joins with "+")."""
@@ -153,7 +154,8 @@ def grade_mutant(lab: instructor.Lab, refs: dict, seed: str, mutant: mutantsmod.
     return MutantResult(mutant, failed, cross)
 
 
-def grade_fixtures(lab: instructor.Lab, refs: dict, seed: str, folder) -> list[MutantResult]:
+def grade_fixtures(lab: instructor.Lab, refs: References, seed: str,
+                   folder) -> list[MutantResult]:
     """The hand-written mutants of ``folder/mutants`` (see the module docstring)."""
     found = []
     for name, sources in mutantsmod.read_variants(Path(folder) / "mutants").items():

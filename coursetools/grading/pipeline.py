@@ -8,12 +8,19 @@ per student, ``read`` turns bytes into a notebook or a status), ``lab`` (the ins
 notebook, ``extract`` keeps the definitions, ``build`` writes the grading notebooks), ``run``
 (a ``Runner`` executes them: ``execute.KernelRunner`` in sandboxed kernels with nbval,
 ``inprocess.InProcessRunner`` in this process for the audit and the tests), ``score`` (``judge``
-compares with the reference run), ``results`` (the store, the class's settings: roster,
-deadline, late rule, overrides), ``render`` (gradebook, feedback, report, LMS exports) and
-``lms`` (rosters). This module is the conductor: ``start`` unpacks the options once into the
-run's state, ``conduct`` only loops over the steps. The per-student flow (``PER_STUDENT``:
-prepare -> build -> execute -> score -> second round -> fair costs) is the same whichever runner
-executes it; ``CLASS`` wraps it with what a class's run adds (collect, cache, groups, write).
+compares with the reference run of the submission's inputs key), ``results`` (the store, the
+class's settings: roster, deadline, late rule, overrides), ``render`` (gradebook, feedback,
+report, LMS exports) and ``lms`` (rosters). This module is the conductor: ``start`` unpacks
+the options once into the run's state, ``conduct`` only loops over the steps. The per-student
+flow (``PER_STUDENT``: prepare -> build -> execute -> score -> second round -> fair costs) is the
+same whichever runner executes it; ``CLASS`` wraps it with what a class's run adds (collect,
+cache, groups, write).
+
+Graded inputs are keyed by the seed and each submission's graded code (``build.inputs_key``):
+``prepare_all`` computes each submission's key, ``build_all`` builds the reference notebooks
+of the keys that have no reference yet (many keys per reference kernel, at most ``jobs``
+kernels), ``execute_all`` splits their results per key, and every submission is scored, its
+second round included, against its own key's reference (``judge.References.of``).
 
 One bad notebook is one bad row: each per-submission step runs isolated (``isolated``), so
 whatever a file makes it raise becomes that student's ``grader error`` status and a warning
@@ -114,8 +121,9 @@ class Run:
     """The state of one run, which every step reads and fills in (``Step``: ``step(run)``).
 
     The first fields say what to grade and how; the others are filled by the steps, in their
-    order. With ``refs`` given (the in-process driver grades many variants against one
-    reference), no reference notebook is built or run."""
+    order. With ``refs`` given (the in-process driver grades many variants of one lab), the
+    reference runs only on the inputs keys it does not hold yet, and ``score_all`` adds those
+    to it: each key's reference runs once however many runs share ``refs``."""
 
     lab: instructor.Lab
     seed: str
@@ -125,14 +133,18 @@ class Run:
     others: dict = dataclasses.field(default_factory=dict)   # other labs (a wrong lab's file)
     given: list[str] = dataclasses.field(default_factory=list)  # the lab's given code
     notebook_seconds: float = math.inf  # a submission's budget (its second round gets the rest)
-    cache: bool = False                 # take the reference run from the cache, and keep it
-    refs: dict | None = None            # the reference per test (given, or ``score_all``'s)
+    jobs: int = 1                       # at most this many reference kernels (``--jobs``)
+    cache: bool = False                 # take the reference runs from the cache, and keep them
+    refs: score.References | None = None   # the reference per key (given, or ``score_all``'s)
     whole_class: ClassRun | None = None
     warnings: list[str] = dataclasses.field(default_factory=list)
     # filled by the steps
     prepared: dict[str, list[extract.CellCode]] = dataclasses.field(default_factory=dict)
+    keys: dict[str, str] = dataclasses.field(default_factory=dict)  # notebook -> inputs key
     sessions: dict[str, execute.Session] = dataclasses.field(default_factory=dict)
-    reference_run: str = "given"        # "executed" or "cached" when the run needs its own
+    reference_blocks: dict = dataclasses.field(default_factory=dict)  # name -> notebook
+    references: dict[str, list[CellResult]] = dataclasses.field(default_factory=dict)  # per key
+    reference_run: dict = dataclasses.field(default_factory=dict)   # its counts (run record)
     results: dict[str, list[CellResult]] = dataclasses.field(default_factory=dict)
     spent: dict[str, float] = dataclasses.field(default_factory=dict)
     outcome: Outcome | None = None
@@ -236,10 +248,8 @@ def collect_class(run: Run) -> None:
 
 
 def prepare_all(run: Run) -> None:
-    """read + extract: each submission's definitions, keyed by its grading notebook's name
-    (and the reference's, unless ``refs`` are given)."""
-    if run.refs is None:
-        run.prepared[REFERENCE] = run.lab.definitions
+    """read + extract: each submission's definitions, by its grading notebook's name, and the
+    inputs key they are graded on (from the seed and the graded code)."""
     for number, sub in enumerate(run.subs, start=1):
         if sub.raw is None:
             continue
@@ -250,23 +260,31 @@ def prepare_all(run: Run) -> None:
             run.prepared[sub.key] = codes
             sub.code = similarity.student_part(similarity.kept(codes), run.given)
         sub.raw = None
+    run.keys.update({k: build.inputs_key(run.seed, codes) for k, codes in run.prepared.items()
+                     if k not in run.keys})
 
 
 def build_all(run: Run) -> None:
-    """build: a grading notebook per prepared key, each its own session (the reference's
-    results come from the cache when it has them)."""
-    lab, seed, work = run.lab, run.seed, run.work
-    prepared = run.prepared
-    cached = (cache.load_reference(cache.reference_key(lab.digest, seed))
-              if run.cache and REFERENCE in prepared else None)
-    if cached is not None:
-        prepared = {k: v for k, v in prepared.items() if k != REFERENCE}
-        run.results[REFERENCE], run.reference_run = cached, "cached"
-    elif REFERENCE in prepared:
-        run.reference_run = "executed"
+    """build: a grading notebook per prepared submission, each its own session, on its inputs
+    key; and the reference notebooks of the keys that have no reference yet (neither given in
+    ``refs`` nor cached): many keys per notebook, at most ``jobs`` of them."""
+    lab, work = run.lab, run.work
+    known = run.refs.by_key if run.refs is not None else {}
+    needed = sorted(set(run.keys.values()))
+    if not needed and not known:   # no submission runs: the reference still gives the points
+        needed = [build.inputs_key(run.seed, lab.definitions)]
+    missing = [key for key in needed if key not in known]
+    cached = cache.load_references(lab.digest, missing) if run.cache else {}
+    blocks = build.reference_notebooks(lab, [k for k in missing if k not in cached], run.jobs)
+    run.references.update(cached)
+    run.reference_blocks = {f"{REFERENCE}-{n}": nb for n, nb in enumerate(blocks)}
+    run.reference_run = {"keys": len(needed), "executed": len(missing) - len(cached),
+                         "cached": len(cached), "kernels": len(blocks)}
+    notebooks = {**run.reference_blocks,
+                 **{k: build.grading_notebook(lab, definitions, key=run.keys[k])
+                    for k, definitions in run.prepared.items()}}
     (work / "notebooks").mkdir()
-    for key, definitions in prepared.items():
-        nb = build.grading_notebook(lab, definitions, seed=seed, variants=key == REFERENCE)
+    for key, nb in notebooks.items():
         path = work / "notebooks" / f"{key}.ipynb"
         build.write(nb, path)
         run.sessions[key] = execute.Session({key: path}, {key: len(nb.cells)})
@@ -285,6 +303,8 @@ def execute_all(run: Run) -> None:
                     for c in run.results.get(k, []))]
     if again:
         _execute(run, again, 1, "grading again (kernels that did not start)")
+    for name, nb in run.reference_blocks.items():   # each key's results, from its block
+        run.references.update(build.split_reference(nb, run.results.pop(name, [])))
 
 
 def _execute(run: Run, names: list[str], jobs: int | None = None,
@@ -297,20 +317,24 @@ def _execute(run: Run, names: list[str], jobs: int | None = None,
 
 def _what(names) -> str:
     """What a run's notebooks are, for its progress line: "9 submissions + the reference"."""
-    count = sum(name != REFERENCE for name in names)
+    count = sum(not name.startswith(REFERENCE) for name in names)
     text = f"{count} submission{'s' if count != 1 else ''}"
-    return text + " + the reference" if REFERENCE in names else text
+    return text + " + the reference" if count < len(names) else text
 
 
 def score_all(run: Run) -> None:
-    """score: the reference per test (unless given), then each submission's tests."""
+    """score: the reference per test of each inputs key (added to those given), then each
+    submission's tests against its own key's reference."""
     lab, results, warnings = run.lab, run.results, run.warnings
-    if run.refs is None:
-        try:
-            run.refs = score.reference(lab, results.get(REFERENCE, []))
-        except score.ReferenceFailure as error:
-            raise GradingError(f"grading stopped: {error}") from None
-    refs = run.refs
+    try:
+        run.refs = score.references(lab, run.references, known=run.refs)
+        lost = set(run.keys.values()) - set(run.refs.by_key)
+        if lost:
+            raise score.ReferenceFailure(f"the reference did not run on {len(lost)} inputs "
+                                         f"key{'s' if len(lost) != 1 else ''}")
+    except score.ReferenceFailure as error:
+        raise GradingError(f"grading stopped: {error}") from None
+    refs = run.refs.common()
     for sub in run.subs:
         if sub.key is not None and sub.key in results and not results[sub.key]:
             # Its worker process was lost twice (what its kernels made nbval hold, say): an
@@ -319,8 +343,9 @@ def score_all(run: Run) -> None:
             sub.tests = score.unexecuted(lab, refs, "crash")
             warnings.append(f"{sub.student}: the process running this notebook was lost twice")
         elif sub.key is not None and sub.key in results:
-            sub.tests = isolated(sub, "score", warnings, score.score, lab, refs,
-                                 results[sub.key]) or score.unexecuted(lab, refs, "no_result")
+            sub.tests = isolated(sub, "score", warnings, score.score, lab,
+                                 run.refs.of(run.keys[sub.key]), results[sub.key]) \
+                or score.unexecuted(lab, refs, "no_result")
             score.runtime_statuses(sub, results[sub.key])
         else:
             sub.tests = tests_not_executed(sub, lab, refs)
@@ -331,8 +356,9 @@ def second_round(run: Run) -> None:
     test's method variant in a notebook (and sandboxed kernel) of its own; then one mistake
     is charged once (``score.charge_once``). A student's variants run in one session within
     what is left of the submission's notebook budget after its main run: however many there
-    are, one submission never takes more wall clock than that budget."""
-    lab, seed, work = run.lab, run.seed, run.work
+    are, one submission never takes more wall clock than that budget. A variant draws the
+    submission's inputs (its key) and is scored against that key's reference."""
+    lab, work = run.lab, run.work
     sessions, owners = {}, {}
     (work / "variants").mkdir()
     for sub in run.subs:
@@ -343,7 +369,8 @@ def second_round(run: Run) -> None:
         notebooks, sizes = {}, {}
         for test in score.variant_candidates(lab, sub.tests):
             key = f"{sub.key}-v{len(owners):05d}"
-            nb = build.variant_notebook(lab, run.prepared[sub.key], test, seed=seed)
+            nb = build.variant_notebook(lab, run.prepared[sub.key], test,
+                                        key=run.keys[sub.key])
             notebooks[key] = work / "variants" / f"{key}.ipynb"
             build.write(nb, notebooks[key])
             sizes[key], owners[key] = len(nb.cells), (sub, test)
@@ -363,8 +390,8 @@ def second_round(run: Run) -> None:
         if sub.key in sessions:
             per_student.setdefault(sub.key, (sub, {}))[1][test] = results.get(key, [])
     for sub, variant_results in per_student.values():
-        variants = isolated(sub, "score", run.warnings, score.score_variants, lab, run.refs,
-                            variant_results)
+        variants = isolated(sub, "score", run.warnings, score.score_variants, lab,
+                            run.refs.of(run.keys[sub.key]), variant_results)
         if variants:
             sub.tests = score.charge_once(lab, sub.tests, variants)
 
@@ -373,7 +400,8 @@ def fair_costs(run: Run) -> None:
     """Fair costs: a shared test keeps the shares of items not at fault."""
     for sub in run.subs:
         if sub.key is not None and sub.key in run.results:
-            sub.tests = score.share_costs(run.lab, run.refs, sub.tests or [])
+            sub.tests = score.share_costs(run.lab, run.refs.of(run.keys[sub.key]),
+                                          sub.tests or [])
 
 
 def tests_not_executed(sub: Submission, lab: instructor.Lab, refs) -> list:
@@ -383,10 +411,9 @@ def tests_not_executed(sub: Submission, lab: instructor.Lab, refs) -> list:
 
 
 def keep_reference(run: Run) -> None:
-    """The reference run passed its own tests: worth keeping in the cache."""
-    if run.cache and run.reference_run == "executed":
-        cache.save_reference(cache.reference_key(run.lab.digest, run.seed),
-                             run.results[REFERENCE])
+    """The reference runs passed their own tests: each key's worth keeping in the cache."""
+    if run.cache:
+        cache.save_references(run.lab.digest, run.references)
 
 
 def share_groups(run: Run) -> None:
@@ -396,7 +423,7 @@ def share_groups(run: Run) -> None:
 
 def write(run: Run) -> None:
     """write: the results store, the run record, then every output (``render``)."""
-    whole, lab, subs, refs = run.whole_class, run.lab, run.subs, run.refs
+    whole, lab, subs, refs = run.whole_class, run.lab, run.subs, run.refs.common()
     out = whole.out
     tests = [storemod.TestInfo(t, refs[t].points, refs[t].hidden) for t in lab.test_ids]
     answers = [storemod.AnswerInfo(a.id, a.points, a.question, a.model,
@@ -422,9 +449,7 @@ def write(run: Run) -> None:
         results.update(subs, number, counted=lambda sub: final.counted_points(results, sub))
     except ValueError as error:
         raise GradingError(str(error)) from None
-    reference = {"run": run.reference_run,
-                 "cache_key": cache.reference_key(lab.digest, run.seed)}
-    entry.update(whole.settings.record(), reference=reference, policy=results.policy,
+    entry.update(whole.settings.record(), reference=run.reference_run, policy=results.policy,
                  similarity_threshold=results.similarity_threshold)
     runs = out / "runs.jsonl"
     existing = runs.read_text(encoding="utf-8") if runs.is_file() and not whole.fresh else ""
@@ -495,12 +520,13 @@ def start(options: Options, work: Path) -> Run:
     seed, seed_source = _seed(options, lab)
     given, solution = similarity.lab_code(lab.path)
     sandboxed = not options.unsafe_no_sandbox
-    runner = execute.KernelRunner(options.budgets, options.jobs, sandboxed, options.progress)
+    jobs = max(1, int(options.jobs or os.cpu_count() or 1))
+    runner = execute.KernelRunner(options.budgets, jobs, sandboxed, options.progress)
     whole = ClassRun(Path(options.submissions), Path(options.out), settings, seed_source,
                      solution, options.budgets, sandboxed, options.shard, options.fresh,
                      options.policy, options.similarity_threshold)
     return Run(lab, seed, runner, work, others=others, given=given,
-               notebook_seconds=options.budgets.notebook_seconds, cache=True,
+               notebook_seconds=options.budgets.notebook_seconds, jobs=jobs, cache=True,
                whole_class=whole)
 
 

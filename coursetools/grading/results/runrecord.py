@@ -2,7 +2,9 @@
 
 It is what makes a grade defensible: every row of ``grades.csv`` names the run that graded it,
 and the run says with what: the seed of the varied inputs, the instructor notebook's hash, the
-versions of the packages that ran the tests, the budgets, the sandbox, the command line, when.
+versions of the packages that ran the tests, the budgets, the sandbox, the command line, when;
+and ``reference``: how many inputs keys the run graded on, how many of their reference runs
+were executed (in how many kernels) and how many came from the cache.
 Grading the same folder again with the same record gives the same grades.
 """
 from __future__ import annotations

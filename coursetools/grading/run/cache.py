@@ -5,13 +5,15 @@ would compute:
 
 - matplotlib's font list as seen inside the sandbox (``sandbox.font_cache``), per matplotlib
   version;
-- the **reference run**: the instructor's own code on the course's varied inputs. Its key is
-  the SHA-256 of the instructor notebook, the seed, the versions of Python and numpy, and a
+- the **reference run** of each inputs key: the instructor's own code on the varied inputs a
+  submission is graded on (``build.inputs_key``: from the seed and the submission's graded
+  code), so a regrade of unchanged submissions runs no reference at all. Its key is
+  the SHA-256 of the instructor notebook, the inputs key, the versions of Python and numpy, and a
   hash of the source of the whole ``coursetools`` package (``code_digest``): every module that
   builds the reference notebook or runs inside its kernel is in it, so a new or changed module
   can never leave a stale entry (an unrelated change only costs one reference run); with the
-  same key the reference kernel would emit the same results. The run record says whether the reference
-  was executed or taken from here (with its key).
+  same key the reference kernel would emit the same results. The run record says how many
+  references were executed and how many were taken from here.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from coursetools.grading.records import CellResult
 
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_dir() -> Path:
@@ -41,10 +43,11 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def reference_key(digest: str, seed: str) -> str:
+def reference_key(digest: str, inputs_key: str) -> str:
     import numpy
 
-    parts = [FORMAT, digest, seed, platform.python_version(), numpy.__version__, code_digest()]
+    parts = [FORMAT, digest, inputs_key, platform.python_version(), numpy.__version__,
+             code_digest()]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
@@ -69,3 +72,17 @@ def save_reference(key: str, results: list[CellResult]) -> None:
         os.replace(temporary, path)
     except OSError:
         pass   # a cache that cannot be written only costs the next run its time
+
+
+def load_references(digest: str, keys) -> dict[str, list[CellResult]]:
+    """The cached reference results of those inputs ``keys`` that have some."""
+    found = {key: load_reference(reference_key(digest, key)) for key in keys}
+    return {key: results for key, results in found.items() if results is not None}
+
+
+def save_references(digest: str, results: dict[str, list[CellResult]]) -> None:
+    """Keep the reference results of each inputs key (results that passed their own tests)
+    that are not kept yet."""
+    for key, found in results.items():
+        if not _path(reference_key(digest, key)).is_file():
+            save_reference(reference_key(digest, key), found)

@@ -6,7 +6,9 @@ and shapes) and are judged here, outside the kernel:
 - points, tolerances and the list of expected calls come from the *reference* run;
 - a result counts only if it comes from the test cell that holds its test, exactly once;
 - the inputs a student's function received must be exactly the reference's inputs (record mode
-  draws them from the same seed): tampered random inputs or forged results fail the test;
+  draws both from the submission's inputs key, ``build.inputs_key``: the reference runs the
+  official code on each submission's own inputs, ``References``): tampered random inputs or
+  forged results fail the test;
 - outputs are compared with ``compare`` / ``diagnose`` of the grader's own ``kernel.diagnosis``,
   in the lab's vocabulary (``Lab.diagnosis``), as the notebook's own check does.
 
@@ -147,6 +149,47 @@ def reference(lab: Lab, results: list[CellResult]) -> dict[str, Reference]:
             found[test] = Reference(points=float(record.ends[0].get("points", 0)), calls=calls,
                                     hidden=cell.hidden, subject=cell.subject,
                                     items=list(cell.items))
+    return found
+
+
+@dataclasses.dataclass
+class References:
+    """The reference results of each inputs key (``build.inputs_key``, from the seed and a
+    submission's graded code): a submission is scored against those of its own key (``of``),
+    on the very inputs its kernel drew."""
+
+    by_key: dict[str, dict[str, Reference]]
+
+    def of(self, key: str) -> dict[str, Reference]:
+        """The reference results (test id -> Reference) of the inputs ``key``."""
+        try:
+            return self.by_key[key]
+        except KeyError:
+            raise ReferenceFailure(f"the reference did not run on inputs key {key[:12]}") from None
+
+    def common(self) -> dict[str, Reference]:
+        """What is the same for every key (each test's points, hidden, subject, items):
+        for the tests of a submission that did not run, and the lab's list of tests."""
+        return self.by_key[min(self.by_key)]
+
+
+def references(lab: Lab, results: dict[str, list[CellResult]],
+               known: References | None = None) -> References:
+    """The reference results of each inputs key (key -> its cell results), added to those
+    ``known`` already (which grows: a driver that grades many variants of a lab runs each key
+    once); raises ReferenceFailure if the instructor's code fails on any, or if a test's
+    points depend on the inputs (they never may: every key must grade alike)."""
+    found = known if known is not None else References({})
+    added = {key: reference(lab, cells) for key, cells in results.items()}
+    if not found.by_key and not added:
+        raise ReferenceFailure("the reference did not run")
+    first = (found if found.by_key else References(added)).common()
+    for refs in added.values():
+        for test, ref in refs.items():
+            if (ref.points, ref.hidden) != (first[test].points, first[test].hidden):
+                raise ReferenceFailure(f"test {test!r} is worth {ref.points} points on some "
+                                       f"inputs and {first[test].points} on others")
+    found.by_key.update(added)
     return found
 
 
