@@ -9,7 +9,7 @@ import pytest
 
 from tests import grading_submissions as subs
 from coursetools.grading import pipeline
-from coursetools.grading.lab import instructor
+from coursetools.grading.lab import build, instructor
 from coursetools.grading.records import Status, Submission
 from coursetools.grading.score import judge
 from tests.conftest import ROOT
@@ -77,9 +77,10 @@ def _swapped_lab6(tmp_path):
     """Lab 6 with `*`'s two derivatives swapped: its tests of the class fail together, so the
     grader looks again at each with the official methods (a method variant per test). Graded
     in process once per session (lab 6's training is the slow part); each test gets its own
-    copy of the submission and of its prepared code, which ``_method_variants`` may change."""
-    the_lab, sub, prepared, refs = _graded_swapped_lab6()
-    return the_lab, copy.deepcopy(sub), copy.deepcopy(prepared), refs
+    copy of the submission and of its prepared code, which ``second_round`` may change; and
+    the inputs key it is graded on, whose references grading it in process added."""
+    the_lab, sub, prepared, refs, keys = _graded_swapped_lab6()
+    return the_lab, copy.deepcopy(sub), copy.deepcopy(prepared), refs, keys
 
 
 @functools.lru_cache(maxsize=None)
@@ -97,8 +98,9 @@ def _graded_swapped_lab6():
     codes = pipeline.prepare(Submission(student="x", raw=nbformat.writes(nb).encode()),
                              the_lab, {})
     sub.key = "s00001"
-    refs = grading_inprocess.reference(lab, "tests")
-    return the_lab, sub, {sub.key: codes}, refs
+    key = build.inputs_key("tests", codes)
+    refs = grading_inprocess.reference(lab, "tests", key)
+    return the_lab, sub, {sub.key: codes}, refs, {sub.key: key}
 
 
 class RecordingRunner:
@@ -116,10 +118,11 @@ class RecordingRunner:
 @pytest.mark.parametrize("spent, expect_session", [(12.0, True), (44.0, False)])
 def test_method_variants_share_what_the_main_run_left_of_the_submissions_budget(
         tmp_path, spent, expect_session):
-    the_lab, sub, prepared, refs = _swapped_lab6(tmp_path)
+    the_lab, sub, prepared, refs, keys = _swapped_lab6(tmp_path)
     runner = RecordingRunner()
     run = pipeline.Run(the_lab, "tests", runner, tmp_path, subs=[sub], refs=refs,
-                       prepared=prepared, notebook_seconds=45, spent={sub.key: spent})
+                       prepared=prepared, keys=keys, notebook_seconds=45,
+                       spent={sub.key: spent})
     candidates = judge.variant_candidates(the_lab, sub.tests)
     assert len(candidates) >= 2
     pipeline.second_round(run)
@@ -131,27 +134,29 @@ def test_method_variants_share_what_the_main_run_left_of_the_submissions_budget(
 
 
 def test_the_conductor_runs_the_per_student_flow_through_the_runner_it_is_given(tmp_path):
-    """One student, the reference run by the runner too: every notebook reaches the injected
-    runner, and a runner that returns nothing for the reference stops the run."""
+    """One student, the reference of its inputs key run by the runner too: every notebook
+    reaches the injected runner, and a runner that returns nothing for the reference stops
+    the run."""
     runner = RecordingRunner()
     sub = Submission(student="s", raw=nbformat.writes(subs.submission()).encode())
     run = pipeline.Run(LAB, "tests", runner, tmp_path, subs=[sub])
-    with pytest.raises(pipeline.GradingError, match="did not run in the reference kernel"):
+    with pytest.raises(pipeline.GradingError, match="the reference did not run"):
         pipeline.conduct(run)
-    assert set(runner.seen) == {pipeline.REFERENCE, "s00001"} and sub.key == "s00001"
+    assert set(runner.seen) == {f"{pipeline.REFERENCE}-0", "s00001"} and sub.key == "s00001"
+    assert run.keys == {"s00001": build.inputs_key("tests", run.prepared["s00001"])}
 
 
 def test_a_notebook_whose_worker_was_lost_is_that_students_crash_not_tampering():
-    from coursetools.grading.lab import build
     from tests import grading_inprocess
     the_lab = grading_inprocess.lab(subs.LAB)
-    reference = grading_inprocess.execute(
-        build.grading_notebook(the_lab, the_lab.definitions, seed="tests", variants=True))
+    key = build.inputs_key("tests", the_lab.definitions)
+    (nb,) = build.reference_notebooks(the_lab, [key], 1)
+    reference = build.split_reference(nb, grading_inprocess.execute(nb))[key]
     lost, fine = Submission(student="lost"), Submission(student="fine")
     lost.key, fine.key = "s00001", "s00002"
     run = pipeline.Run(the_lab, "tests", RecordingRunner(), Path("unused"), subs=[lost, fine],
-                       results={pipeline.REFERENCE: reference, "s00001": [],
-                                "s00002": reference})
+                       keys={"s00001": key, "s00002": key}, references={key: reference},
+                       results={"s00001": [], "s00002": reference})
     pipeline.score_all(run)
     warnings = run.warnings
     assert [s.status for s in lost.statuses] == [Status.KERNEL_DIED]

@@ -16,7 +16,9 @@ import sys
 import nbformat
 import pytest
 
+from coursetools.grading import pipeline
 from coursetools.grading.lab import build
+from coursetools.grading.records import Submission
 from coursetools.kernel import protocol
 from tests import grading_inprocess
 from tests import grading_submissions as subs
@@ -74,7 +76,12 @@ def graded(tmp_path_factory):
              for path in (out / "feedback").glob("*.md")}
     pages.update({path.stem + ".html": path.read_text(encoding="utf-8")
                   for path in (out / "feedback").glob("*.html")})
-    return {"rows": subs.grades_by_student(out), "pages": pages, "names": set(notebooks)}
+    lab = grading_inprocess.lab(subs.LAB)
+    keys = {name: build.inputs_key(SEED, pipeline.prepare(
+        Submission(student=name, raw=nbformat.writes(nb).encode()), lab, {}))
+        for name, nb in notebooks.items()}
+    return {"rows": subs.grades_by_student(out), "pages": pages, "names": set(notebooks),
+            "keys": keys}
 
 
 def _private_lines() -> set[str]:
@@ -96,7 +103,8 @@ def test_no_seed_key_hidden_test_or_official_code_reaches_feedback(graded):
     assert len(private) > 10
     for name, text in graded["pages"].items():
         assert "LEAK" not in text, name
-        assert SEED not in text and build.inputs_key(SEED) not in text, name
+        assert SEED not in text, name
+        assert not any(key in text for key in graded["keys"].values()), name
         for line in private:
             assert line not in text, (name, line)
 
@@ -115,7 +123,8 @@ def _numbers(text: str) -> list[float]:
 def test_feedback_shows_neither_the_graded_inputs_nor_their_expected_values(graded):
     """So a lookup table filled from previous feedback has nothing to be filled with: a
     `backward` that answers from it gains no point by resubmission."""
-    refs = grading_inprocess.reference(subs.LAB, SEED)
+    key = graded["keys"]["wrong_backward"]
+    refs = grading_inprocess.reference(subs.LAB, SEED, key).of(key)
     secret = []
     for ref in refs.values():
         for call in ref.calls:

@@ -16,7 +16,7 @@ LAB = instructor.load(ROOT / "solutions" / "lab1_scalar.ipynb", "lab1_scalar")
 def _grading_notebook():
     student = nbformat.read(ROOT / "labs" / "lab1_scalar.ipynb", as_version=4)
     codes = extract.extract_notebook(student, skip=cellmod.is_helper_cell)
-    return build.grading_notebook(LAB, codes, seed="s")
+    return build.grading_notebook(LAB, codes, key="k")
 
 
 def test_layout_prelude_then_one_isolation_cell_per_subject_in_contract_order():
@@ -55,24 +55,27 @@ def test_the_helpers_are_the_graders_own_and_the_setup_cell_the_guard():
     assert nb.cells[1].source == cellmod.helper_source(LAB.lab_id, LAB.contract, LAB.methods,
                                                        diagnosis=LAB.diagnosis)
     assert LAB.diagnosis["relu"], "the lab's diagnosis vocabulary reaches the grading kernel"
-    assert "addaudithook" in nb.cells[0].source and f"enable_recording({build.inputs_key('s')!r})" \
+    assert "addaudithook" in nb.cells[0].source and "enable_recording('k')" \
         in next(c.source for c in nb.cells if c.metadata["coursetools"]["role"] == "recording")
 
 
 def test_the_seed_never_enters_a_kernel_only_a_key_derived_from_it_one_way():
     seed = "private-copy-seed-7f3a"
-    nbs = [build.grading_notebook(LAB, LAB.definitions, seed=seed, variants=True)]
-    nbs += [build.variant_notebook(LAB, LAB.definitions, test, seed=seed)
+    key = build.inputs_key(seed, LAB.definitions)
+    nbs = [*build.reference_notebooks(LAB, [key, build.inputs_key(seed, [])], 1),
+           build.grading_notebook(LAB, LAB.definitions, key=key)]
+    nbs += [build.variant_notebook(LAB, LAB.definitions, test, key=key)
             for cell in LAB.test_cells if LAB.method_variant(cell) for test in cell.tests]
     for nb in nbs:
         assert not any(seed in cell.source for cell in nb.cells)
-    assert build.inputs_key(seed) != build.inputs_key(seed + "x")   # the seed decides the inputs
-    assert seed not in build.inputs_key(seed)
+    # the seed decides the inputs
+    assert key != build.inputs_key(seed + "x", LAB.definitions)
+    assert seed not in key
 
 
 def test_many_student_cells_are_grouped_into_a_bounded_number_of_cells():
     codes = [extract.extract_cell(f"C{i} = {i}", index=i) for i in range(10_000)]
-    nb = build.grading_notebook(LAB, codes, seed="s")
+    nb = build.grading_notebook(LAB, codes, key="k")
     definitions = [c for c in nb.cells if c.metadata["coursetools"]["role"] == "definitions"]
     assert len(definitions) <= build.MAX_DEFINITION_CELLS
     namespace = {}
@@ -83,14 +86,14 @@ def test_many_student_cells_are_grouped_into_a_bounded_number_of_cells():
 
 def test_method_variants_only_in_the_reference_and_alone_for_a_student():
     lab = instructor.load(ROOT / "solutions" / "lab6_autograd.ipynb", "lab6_autograd")
-    plain = build.grading_notebook(lab, lab.definitions, seed="s")
-    reference = build.grading_notebook(lab, lab.definitions, seed="s", variants=True)
+    plain = build.grading_notebook(lab, lab.definitions, key="k")
+    (reference,) = build.reference_notebooks(lab, ["k"], 2)
     def tests(nb):
         return [t for c in nb.cells for t in c.metadata["coursetools"].get("tests", [])]
     assert not any(t.endswith("~methods") for t in tests(plain))
     assert "value_sub_div_neg~methods" in tests(reference)
     assert "hidden_value_formulas~methods" not in tests(reference)   # it names no method
-    one = build.variant_notebook(lab, lab.definitions, "value_sub_div_neg", seed="s")
+    one = build.variant_notebook(lab, lab.definitions, "value_sub_div_neg", key="k")
     assert tests(one) == ["value_sub_div_neg~methods"]
     isolating = one.cells[-2].source
     assert "isolate_methods('Value', ['__neg__', '__sub__', '__truediv__']" in isolating

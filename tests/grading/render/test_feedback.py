@@ -1,11 +1,20 @@
 """feedback: the Markdown page shows how the score was reached (tests, penalty, corrections)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from coursetools.grading.render import feedback
+import nbformat
+
+from coursetools.grading import pipeline
+from coursetools.grading.render import feedback, feedback_html
 from coursetools.grading.results import final, store as storemod
 from coursetools.grading.results.overrides import Override
+from coursetools.grading.run import execute
+from coursetools.grading.score import judge
+from coursetools.kernel import protocol
+from tests import grading_inprocess
+from tests import grading_submissions as subs
 from tests.conftest import FILES
 
 FILES = FILES / "lms"
@@ -70,3 +79,58 @@ def test_a_regraded_student_sees_every_attempt_and_which_counts():
     single = storemod.Store(lab="lab1_scalar", tests=store.tests)
     single.update([store.students["ann"]], run=1)
     assert "Your attempts" not in feedback.render(single, single.students["ann"])
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(m) for m in re.findall(r"-?\d+\.\d{2,}(?:e-?\d+)?", text)]
+
+
+def test_failing_tests_show_the_graders_words_never_graded_inputs_or_expected_values(
+        tmp_path, monkeypatch):
+    """The pages of students whose visible and hidden tests fail, rendered by the grader
+    (its kernels replaced by running the notebooks here): a hidden test shows its mistakes'
+    standard texts only, a visible one the grader's details; no number of the graded calls
+    (inputs or expected outputs, of the student's own inputs key) appears on any page."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    kernels = grading_inprocess.Kernels()
+    monkeypatch.setattr(execute, "run_sessions", kernels)
+    notebooks = {
+        "wrong_backward": subs.submission(replace={"backward": subs.solution_with(
+            "backward", "2.0 * (y2_pred - y_true)", "(y2_pred - y_true)")}),
+        "wrong_forward": subs.submission(replace={"forward": subs.solution_with(
+            "forward", "max(y1, 0.0)", "y1")}),
+    }
+    (tmp_path / "in").mkdir()
+    for student, nb in notebooks.items():
+        nbformat.write(nb, tmp_path / "in" / f"{student}.ipynb")
+    outcome = pipeline.grade(pipeline.Options(
+        lab=subs.LAB, submissions=tmp_path / "in", out=tmp_path / "out", seed="feedback",
+        unsafe_no_sandbox=True, progress=False, jobs=1))
+    refs = grading_inprocess.reference(subs.LAB, "feedback",
+                                       *(kernels.keys[sub.key][0] for sub in outcome.graded))
+    hidden_failed = 0
+    for sub in outcome.graded:
+        secret = [float(v) for ref in refs.of(kernels.keys[sub.key][0]).values()
+                  for call in ref.calls for encoded in [*call["args"].values(), *call["outputs"]]
+                  for v in protocol.decode(encoded).ravel() if abs(float(v)) > 1e-3]
+        assert secret
+        store = outcome.store
+        pages = [feedback.render(store, store.students[sub.student]),
+                 re.sub(r"<style>.*?</style>", "",   # the page's CSS (0.25em) is no value
+                        feedback_html.render(store, store.students[sub.student]), flags=re.S)]
+        for page in pages:
+            for shown in _numbers(page):
+                assert not any(abs(shown - s) <= 1e-3 * max(1.0, abs(s)) for s in secret), \
+                    (sub.student, shown)
+        failing = [t for t in store.students[sub.student].tests if t.codes]
+        assert failing, sub.student
+        for test in failing:
+            if test.hidden:
+                hidden_failed += 1
+                assert test.details == []
+                section = pages[0].split(f"### {test.test} (hidden")[1].split("###")[0]
+                for code in test.codes:
+                    assert judge.mistake_text(code) in section
+            else:
+                assert test.details and all("graded inputs" in d for d in test.details)
+    assert hidden_failed, "a hidden test fails, and shows its codes' texts only"
