@@ -13,8 +13,8 @@ of the measurements rotates: the machines are noisy and shared):
   errors allowed (a skeleton raises), the Agg backend: what running the class costs at all.
 - the grading notebooks themselves, executed bare the same way (from the untimed run's
   ``--keep-work`` folder), one figure per round so each round's cost is visible:
-  **bare_reference** (the instructor's notebook with every method variant, run once per
-  class unless cached), **bare_main** (one grading notebook per submission), **bare_variants**
+  **bare_reference** (the reference notebooks: the instructor's code on every submission's
+  inputs key, with every method variant, many keys per notebook; run unless cached), **bare_main** (one grading notebook per submission), **bare_variants**
   (the second round: one notebook per method variant of a student whose class's tests failed
   together).
 
@@ -206,8 +206,8 @@ def _prepare(tmp: Path, lab: str, count: int, jobs: int) -> dict:
     return {
         "folder": folder, "cache": cache,
         "students": sorted((folder / "class").glob("*.ipynb")),
-        "reference": [p for p in notebooks if p.stem == "reference"],
-        "main": [p for p in notebooks if p.stem != "reference"],
+        "reference": [p for p in notebooks if p.stem.startswith("reference")],
+        "main": [p for p in notebooks if not p.stem.startswith("reference")],
         "variants": sorted((work / "variants").glob("*.ipynb")),
         "points": {student: row["points"] for student, row in
                    sorted(subs.grades_by_student(folder / "kept").items())},
